@@ -1,0 +1,300 @@
+"""``index load``: catalogue -> validated items -> vectors -> documents -> a new version -> the alias, overlapped.
+
+Three stages run at once, joined by bounded queues so memory does not grow with the catalogue:
+
+    reader thread   read + validate rows, batch them          (rejects -> rejects file)
+    embed thread    cache lookups, encode misses, documents   (undecodable images -> rejects file)
+    calling thread  streaming bulk into ``<alias>-v<N>``      (failed ids -> rejects file)
+
+Torch releases the GIL while it computes, so reading and bulk I/O proceed while a batch is being embedded.
+Then the version is finalized (live settings, refresh, count check), CF vectors are applied if given, the alias
+is swapped atomically and old versions are pruned. Any failure before the swap deletes the new version and leaves
+the alias where it was.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .bulk import BulkOptions, FailedDoc, bulk_write, index_action
+from .cache import EmbeddingCache
+from .catalog import CatalogStats, Limits, read_catalog
+from .documents import build_document, document_json
+from .embedding import EmbedStats, Embedder
+from .encoders.base import Encoder
+from .errors import BulkFailure, ClusterStateError, IndexerError
+from .items import Item, Reject
+from .mappings import MappingOptions, VectorSpec, build_index_body, live_settings
+from .versions import create_version, delete_version, finalize_version, prune_versions, swap_alias
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int], None]
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class VectorOptions:
+    space_type: str = "cosinesimil"
+    engine: str = "faiss"
+    m: int = 16
+    ef_construction: int = 100
+    cf_dim: int | None = None
+    cf_space_type: str = "innerproduct"
+
+    def spec(self, dim: int, space_type: str | None = None) -> VectorSpec:
+        return VectorSpec(dim, space_type or self.space_type, self.engine, self.m, self.ef_construction)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    alias: str = "items"
+    batch_size: int = 64
+    text_fields: tuple[str, ...] = ("title",)
+    images_dir: Path | None = None
+    fmt: str | None = None
+    limits: Limits = Limits()
+    strict: bool = False
+    analyzer: str = "standard"
+    vectors: VectorOptions = VectorOptions()
+    bulk: BulkOptions = BulkOptions()
+    replicas: int | None = None
+    refresh_interval: str = "1s"
+    keep: int = 1
+    max_failed: int = 0
+    queue_depth: int = 4
+    cf_vectors: Path | None = None
+    swap: bool = True
+
+
+@dataclass
+class LoadReport:
+    alias: str
+    index: str = ""
+    rows_read: int = 0
+    indexed: int = 0
+    rejected: int = 0
+    failed: list[FailedDoc] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    embed: EmbedStats = field(default_factory=EmbedStats)
+    searchable: int = 0
+    cf_updated: int = 0
+    cf_failed: int = 0
+    swapped: bool = False
+    previous: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def load_catalog(
+    client: Any,
+    catalog: str | Path,
+    *,
+    text_encoder: Encoder | None,
+    image_encoder: Encoder | None = None,
+    cache: EmbeddingCache | None = None,
+    options: LoadOptions = LoadOptions(),
+    on_reject: Callable[[Reject], None] | None = None,
+    progress: Progress | None = None,
+    meta: dict[str, Any] | None = None,
+) -> LoadReport:
+    """Index ``catalog`` into a new version of ``options.alias`` and make it live. See the module docstring."""
+    started = time.perf_counter()
+    report = LoadReport(alias=options.alias)
+    emit = progress or (lambda stage, n: None)
+    lock = threading.Lock()
+
+    def reject(item: Reject) -> None:  # called from the reader, embed and calling threads
+        if item.source is None:
+            item = replace(item, source=str(catalog))
+        with lock:
+            report.rejected += 1
+            if item.stage != "validate":
+                report.reasons[f"{item.field}: {item.kind}" if item.field else item.kind] += 1
+        if on_reject is not None:
+            on_reject(item)
+        emit("rejected", 1)
+
+    body = build_index_body(_mapping_options(options, text_encoder, image_encoder, catalog, meta))
+    report.index = create_version(client, options.alias, body)
+    embedder = Embedder(text_encoder, image_encoder, cache, text_fields=options.text_fields,
+                        image_batch_size=options.batch_size)
+    try:
+        stats = CatalogStats()
+        items = read_catalog(catalog, images_dir=options.images_dir, limits=options.limits, fmt=options.fmt,
+                             strict=options.strict, on_reject=reject, stats=stats)
+        bulk = _run_stages(client, report.index, items, embedder, options, reject, emit)
+        report.rows_read, report.embed = stats.rows_read, embedder.stats
+        report.reasons.update(stats.reasons)
+        report.indexed, report.failed = bulk.ok, bulk.failed
+        for failure in bulk.failed:
+            reject(Reject(failure.row, failure.id, f"the cluster refused the document: HTTP {failure.status} "
+                                                   f"{failure.reason}", stage="index", kind="cluster_refused"))
+        if report.indexed == 0:
+            raise IndexerError(
+                f"{catalog}: no document was indexed ({report.rows_read:,} rows read, {report.rejected:,} rejected); "
+                f"'{options.alias}' was not changed. See the rejects file for the reasons")
+        if len(bulk.failed) > options.max_failed:
+            raise BulkFailure(
+                f"{len(bulk.failed)} document(s) failed to index (allowed: {options.max_failed}); {report.index} was "
+                f"deleted and '{options.alias}' was not changed. Failed ids are in the rejects file; fix them or "
+                f"raise --max-failed")
+        report.searchable = _finalize(client, report.index, options, report.indexed)
+        if options.cf_vectors is not None:
+            from .update_vectors import update_vectors
+
+            spec = options.vectors.spec(1, options.vectors.cf_space_type)
+            cf = update_vectors(client, report.index, options.cf_vectors, spec=spec, bulk_options=options.bulk,
+                                on_reject=on_reject)
+            report.cf_updated, report.cf_failed = cf.updated, len(cf.failed) + cf.rejected
+            for failure in cf.failed:  # the documents are indexed; only their CF vector is missing
+                if on_reject is not None:
+                    on_reject(Reject(failure.row, failure.id, f"cf vector update failed: {failure.reason}",
+                                     "cf_vector", stage="update", source=str(options.cf_vectors),
+                                     kind="cluster_refused"))
+    except BaseException:
+        log.warning("load aborted; deleting %s (alias '%s' unchanged)", report.index, options.alias)
+        delete_version(client, report.index)
+        raise
+    finally:
+        embedder.close()
+    if options.swap:
+        report.previous = swap_alias(client, options.alias, report.index)
+        report.swapped = True
+        report.deleted = prune_versions(client, options.alias, options.keep)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _mapping_options(options: LoadOptions, text_encoder: Encoder | None, image_encoder: Encoder | None,
+                     catalog: str | Path, meta: dict[str, Any] | None) -> MappingOptions:
+    vec = options.vectors
+    query = image_encoder.query_encoder() if image_encoder is not None else None
+    info: dict[str, Any] = {
+        "catalog": str(catalog),
+        "text_fields": list(options.text_fields),
+        "text_encoder": text_encoder.name if text_encoder else None,
+        "image_encoder": image_encoder.name if image_encoder else None,
+        "image_query_encoder": query.name if query is not None else None,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **(meta or {}),
+    }
+    return MappingOptions(
+        text=vec.spec(text_encoder.dim) if text_encoder else None,
+        image=vec.spec(image_encoder.dim) if image_encoder else None,
+        cf=vec.spec(vec.cf_dim, vec.cf_space_type) if vec.cf_dim else None,
+        analyzer=options.analyzer,
+        meta=info,
+    )
+
+
+def _run_stages(client: Any, index: str, items: Iterator[Item], embedder: Embedder, options: LoadOptions,
+                reject: Callable[[Reject], None], emit: Progress) -> Any:
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    batches: queue.Queue[Any] = queue.Queue(maxsize=options.queue_depth)
+    actions: queue.Queue[Any] = queue.Queue(maxsize=options.queue_depth)
+
+    def put(q: queue.Queue[Any], value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            batch: list[Item] = []
+            for item in items:
+                emit("read", 1)
+                batch.append(item)
+                if len(batch) >= options.batch_size:
+                    if not put(batches, batch):
+                        return
+                    batch = []
+            if batch:
+                put(batches, batch)
+        except BaseException as exc:  # handed to the calling thread, which re-raises it
+            errors.append(exc)
+            stop.set()
+        finally:
+            put(batches, _DONE)
+
+    def embed() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    batch = batches.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if batch is _DONE:
+                    break
+                embedded, bad = embedder.embed(batch)
+                for rejected in bad:
+                    reject(rejected)
+                chunk = [index_action(index, e.item.id, document_json(
+                    build_document(e.item, e.text_vector, e.image_vector)), e.item.row) for e in embedded]
+                emit("embedded", len(batch))
+                if not put(actions, chunk):
+                    return
+        except BaseException as exc:
+            errors.append(exc)
+            stop.set()
+        finally:
+            put(actions, _DONE)
+
+    def stream() -> Iterator[dict[str, Any]]:
+        while True:
+            try:
+                chunk = actions.get(timeout=0.1)
+            except queue.Empty:
+                if stop.is_set() and errors:
+                    return
+                continue
+            if chunk is _DONE:
+                return
+            yield from chunk
+
+    workers = [threading.Thread(target=read, name="mmltr-read", daemon=True),
+               threading.Thread(target=embed, name="mmltr-embed", daemon=True)]
+    for worker in workers:
+        worker.start()
+    try:
+        result = bulk_write(client, stream(), options.bulk, lambda ok, n: emit("indexed" if ok else "failed", n))
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for worker in workers:
+            worker.join()
+    if errors:
+        raise errors[0]
+    return result
+
+
+def _finalize(client: Any, index: str, options: LoadOptions, indexed: int) -> int:
+    replicas = options.replicas if options.replicas is not None else _default_replicas(client)
+    searchable = finalize_version(client, index, live_settings(replicas, options.refresh_interval))
+    if searchable != indexed:
+        raise ClusterStateError(f"{index} holds {searchable} searchable documents after refresh but {indexed} were "
+                                f"acknowledged; not swapping. Check the cluster logs, then run the load again")
+    return searchable
+
+
+def _default_replicas(client: Any) -> int:
+    """One replica where there is a second data node to hold it; none on a single node (it would stay yellow)."""
+    try:
+        nodes = int(client.cluster.health().get("number_of_data_nodes", 1))
+    except Exception:  # health is informative here; a cluster that cannot answer it still gets a safe default
+        log.debug("cluster health unavailable; using 0 replicas", exc_info=True)
+        return 0
+    return 1 if nodes > 1 else 0

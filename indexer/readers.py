@@ -1,0 +1,131 @@
+"""Streaming readers for catalogue files: JSONL, CSV and Parquet (optionally gzip-compressed text formats).
+
+Each reader yields ``RawRecord`` one row at a time with its 1-based row number, reading the file in chunks, so
+memory does not grow with the catalogue. A line that is not even a JSON object is still yielded (with ``error``
+set) so that validation can reject it with its row number instead of the reader stopping the run.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import CatalogError
+
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
+_SUFFIXES = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv", ".tsv": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+}
+CHUNK_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One source row before validation. ``data`` is ``None`` when the row could not be parsed (see ``error``)."""
+
+    row: int
+    data: dict[str, Any] | None
+    error: str | None = None
+
+
+def detect_format(path: Path) -> str:
+    """Format from the file name (``.jsonl``, ``.csv``, ``.parquet``, each text format optionally ``.gz``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _SUFFIXES:
+        return _SUFFIXES[suffixes[-1]]
+    raise CatalogError(
+        f"{path}: cannot tell the catalogue format from the file name; use a .jsonl, .csv or .parquet "
+        f"suffix (optionally .gz for text formats) or pass --format {{{','.join(FORMATS)}}}"
+    )
+
+
+def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[RawRecord]:
+    """Yield every row of a catalogue file, in file order, without loading the whole file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"{path}: catalogue file not found; check the path (relative paths start at {Path.cwd()})")
+    fmt = fmt or detect_format(path)
+    if fmt == "jsonl":
+        yield from _iter_jsonl(path)
+    elif fmt == "csv":
+        yield from _iter_csv(path)
+    elif fmt == "parquet":
+        yield from _iter_parquet(path)
+    else:
+        raise CatalogError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix.lower() == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _iter_jsonl(path: Path) -> Iterator[RawRecord]:
+    """Row numbers are line numbers; blank lines are skipped but still counted, so numbers match an editor's."""
+    try:
+        with _open_text(path) as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    yield RawRecord(line_no, None, f"invalid JSON ({exc}); each line must be one JSON object")
+                    continue
+                if not isinstance(value, dict):
+                    yield RawRecord(line_no, None, f"a JSON {type(value).__name__} where a JSON object was expected")
+                    continue
+                yield RawRecord(line_no, value)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise CatalogError(f"{path}: cannot read the file ({exc}); is it UTF-8 JSONL (gzip if .gz)?") from exc
+
+
+def _iter_csv(path: Path) -> Iterator[RawRecord]:
+    """Row 1 is the first data row after the header. Every cell is read as text; validation parses numbers."""
+    import pandas as pd
+
+    sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
+    try:
+        reader = pd.read_csv(
+            path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], chunksize=CHUNK_ROWS,
+            compression="infer", encoding="utf-8",
+        )
+        row = 0
+        for chunk in reader:
+            for record in chunk.to_dict(orient="records"):
+                row += 1
+                yield RawRecord(row, {k: _none_if_nan(v) for k, v in record.items()})
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CatalogError(f"{path}: cannot parse the CSV ({exc}); it needs a header row and UTF-8 text") from exc
+
+
+def _iter_parquet(path: Path) -> Iterator[RawRecord]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        row = 0
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            for record in batch.to_pylist():
+                row += 1
+                yield RawRecord(row, {k: _none_if_nan(v) for k, v in record.items()})
+    except (OSError, pa.ArrowException) as exc:
+        raise CatalogError(f"{path}: cannot read the Parquet file ({exc})") from exc
+
+
+def _none_if_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

@@ -1,0 +1,172 @@
+"""Partial updates of vectors computed after indexing (CF item vectors from the profiles step), without re-embedding.
+
+Each document gets an ``update`` action with ``doc: {<field>: vector}``: only that field changes. The field's
+``knn_vector`` mapping is added first when the index does not have it yet (adding a field is allowed on a live
+index); a mapping with another dimension is an error that names both dimensions. Ids that are not in the index
+come back from the cluster as ``document_missing_exception`` and are reported, never dropped.
+
+Vector files: Parquet or JSONL(.gz) rows with an id column (``id``, ``item_id`` or ``doc_id``) and a list column
+(``vector`` or the field name); or ``.npz`` with ``ids`` and ``vectors`` arrays.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bulk import BulkOptions, FailedDoc, bulk_write, update_action
+from .documents import CF_VECTOR
+from .errors import ClusterStateError, IndexerError
+from .items import Reject
+from .mappings import VectorSpec, vector_field_mapping
+from .readers import iter_records
+from .versions import live_indices
+
+log = logging.getLogger(__name__)
+
+_ID_COLUMNS = ("id", "item_id", "doc_id")
+
+
+@dataclass
+class UpdateReport:
+    index: str
+    field: str
+    dim: int = 0
+    rows_read: int = 0
+    updated: int = 0
+    rejected: int = 0
+    failed: list[FailedDoc] = field(default_factory=list)
+    mapping_added: bool = False
+
+
+def read_vectors(path: str | Path, field_name: str = CF_VECTOR) -> Iterator[tuple[int, str | None, Any]]:
+    """Yield ``(row, id, vector-or-error-text)`` from a vector file, streaming (except ``.npz``)."""
+    path = Path(path)
+    if path.suffix.lower() == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            if "ids" not in data or "vectors" not in data:
+                raise IndexerError(f"{path}: an .npz vector file needs arrays 'ids' and 'vectors'")
+            for row, (doc_id, vector) in enumerate(zip(data["ids"], data["vectors"]), start=1):
+                yield row, str(doc_id), vector
+        return
+    for record in iter_records(path):
+        if record.data is None:
+            yield record.row, None, record.error or "unreadable row"
+            continue
+        doc_id = next((record.data[c] for c in _ID_COLUMNS if record.data.get(c) is not None), None)
+        vector = record.data.get("vector", record.data.get(field_name))
+        yield record.row, None if doc_id is None else str(doc_id), vector
+
+
+def update_vectors(
+    client: Any,
+    target: str,
+    path: str | Path,
+    *,
+    field_name: str = CF_VECTOR,
+    spec: VectorSpec | None = None,
+    normalize: bool = False,
+    bulk_options: BulkOptions = BulkOptions(),
+    on_reject: Callable[[Reject], None] | None = None,
+    on_result: Callable[[bool, int], None] | None = None,
+) -> UpdateReport:
+    """Set ``field_name`` on the documents of ``target`` (an alias with one index, or an index) from ``path``.
+
+    ``spec`` gives the space type and HNSW parameters used if the field must be added (its ``dim`` is replaced
+    by the file's); the default is inner product, the similarity of matrix-factorisation vectors.
+    """
+    index = _concrete_index(client, target)
+    report = UpdateReport(index=index, field=field_name)
+    rows = _valid_rows(read_vectors(path, field_name), str(path), report, on_reject, normalize)
+    first = next(rows, None)
+    if first is None:
+        log.warning("%s: no valid vectors; nothing to update", path)
+        return report
+    report.dim = int(first[2].shape[0])
+    base = spec or VectorSpec(dim=report.dim, space_type="innerproduct")
+    report.mapping_added = _ensure_mapping(client, index, field_name, VectorSpec(
+        report.dim, base.space_type, base.engine, base.m, base.ef_construction))
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for row, doc_id, vector in _chain(first, rows):
+            if vector.shape[0] != report.dim:
+                report.rejected += 1
+                if on_reject is not None:
+                    on_reject(Reject(row, doc_id, f"vector has {vector.shape[0]} dimensions; the others have "
+                                                  f"{report.dim}", "vector", stage="validate", source=str(path),
+                                     kind="bad_vector"))
+                continue
+            yield update_action(index, doc_id, {field_name: vector.tolist()}, row)
+
+    bulk = bulk_write(client, actions(), bulk_options, on_result)
+    report.updated, report.failed = bulk.ok, bulk.failed
+    return report
+
+
+def _chain(first: tuple[int, str, np.ndarray], rest: Iterator[tuple[int, str, np.ndarray]]
+           ) -> Iterator[tuple[int, str, np.ndarray]]:
+    yield first
+    yield from rest
+
+
+def _valid_rows(rows: Iterator[tuple[int, str | None, Any]], source: str, report: UpdateReport,
+                on_reject: Callable[[Reject], None] | None, normalize: bool) -> Iterator[tuple[int, str, np.ndarray]]:
+    for row, doc_id, value in rows:
+        report.rows_read += 1
+        problem = None
+        vector = None
+        if doc_id is None or not doc_id.strip():
+            problem, fld = "missing id (columns tried: id, item_id, doc_id)", "id"
+        elif isinstance(value, str) or value is None:
+            problem, fld = (value or "missing vector (column 'vector')"), "vector"
+        else:
+            try:
+                vector = np.asarray(value, dtype=np.float32).ravel()
+            except (TypeError, ValueError):
+                problem, fld = "vector is not a list of numbers", "vector"
+            else:
+                if vector.size == 0 or not all(math.isfinite(x) for x in vector.tolist()):
+                    problem, fld = "vector is empty or has NaN/inf values", "vector"
+        if problem is not None or vector is None:
+            report.rejected += 1
+            if on_reject is not None:
+                on_reject(Reject(row, doc_id, problem or "bad vector", fld, source=source,
+                                 kind="missing_id" if fld == "id" else "bad_vector"))
+            continue
+        if normalize:
+            norm = float(np.linalg.norm(vector))
+            vector = vector / norm if norm > 0 else vector
+        yield row, doc_id.strip(), vector
+
+
+def _concrete_index(client: Any, target: str) -> str:
+    indices = live_indices(client, target)
+    if len(indices) > 1:
+        raise ClusterStateError(f"alias '{target}' points at several indices ({', '.join(indices)}); pass one index")
+    if indices:
+        return indices[0]
+    if client.indices.exists(index=target):
+        return target
+    raise ClusterStateError(f"'{target}' is neither an alias nor an index; load the catalogue first "
+                            f"(`mmltr index load CATALOG --alias {target}`)")
+
+
+def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec) -> bool:
+    mapping = client.indices.get_mapping(index=index)
+    properties = (mapping.get(index, {}).get("mappings", {}) or {}).get("properties", {}) or {}
+    existing = properties.get(field_name)
+    if existing is not None:
+        if existing.get("type") != "knn_vector" or int(existing.get("dimension", -1)) != spec.dim:
+            raise ClusterStateError(
+                f"{index}: field '{field_name}' is mapped as {existing.get('type')} with dimension "
+                f"{existing.get('dimension')}, but the vectors have {spec.dim}; load a new version with "
+                f"--cf-dim {spec.dim} (or use another --field)")
+        return False
+    client.indices.put_mapping(index=index, body=vector_field_mapping(field_name, spec))
+    log.info("%s: added mapping for %s (%d-d %s)", index, field_name, spec.dim, spec.space_type)
+    return True

@@ -1,0 +1,171 @@
+"""Judgments: click-model estimates turned into grades 0..4, and the CSV contract ``qid,query,doc_id,grade``
+(optional ``user_id``), read, written and imported from human labels with row-level validation.
+
+A grade needs evidence: a (query, doc) pair shown fewer than ``min_evidence`` times gets no judgment (counted as
+``below_min_evidence``), because a doc clicked once in two impressions is noise, not a 4.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .clickmodels.base import FittedModel
+from .report import DataReport
+from .types import Judgment, Reject
+
+log = logging.getLogger(__name__)
+
+MAX_GRADE = 4
+#: relevance cut points for grades 1..4: below 0.05 is 0, [0.05, 0.15) is 1, ..., 0.5 and above is 4.
+DEFAULT_THRESHOLDS: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50)
+DEFAULT_MIN_EVIDENCE = 5
+COLUMNS = ("qid", "query", "doc_id", "grade")
+
+
+class JudgmentsError(Exception):
+    """A judgments file that cannot be used at all (missing, no header, missing columns)."""
+
+
+def qid_for(query: str) -> str:
+    """A stable query id from the normalized query text: the same query gets the same qid in every log."""
+    return "q" + hashlib.blake2b(query.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def grades(relevance: np.ndarray, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> np.ndarray:
+    """Grade = number of thresholds at or below the relevance (thresholds ascending, 4 of them for 0..4)."""
+    cuts = np.asarray(thresholds, dtype=float)
+    if len(cuts) != MAX_GRADE or np.any(np.diff(cuts) <= 0):
+        raise ValueError(f"give {MAX_GRADE} strictly ascending thresholds (grades 1..{MAX_GRADE}), got {thresholds}")
+    return np.searchsorted(cuts, np.asarray(relevance, dtype=float), side="right").astype(np.int64)
+
+
+def judgments_from_model(model: FittedModel, *, min_evidence: int = DEFAULT_MIN_EVIDENCE,
+                         thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> tuple[list[Judgment], DataReport]:
+    """Grade every (query, doc) pair with at least ``min_evidence`` impressions; sorted by qid, then grade."""
+    report = DataReport()
+    table = model.estimates()
+    enough = table["impressions"].to_numpy() >= min_evidence
+    report.note("below_min_evidence", int(np.count_nonzero(~enough)))
+    table = table[enough].assign(grade=grades(table["relevance"].to_numpy()[enough], thresholds))
+    table = table.assign(qid=[qid_for(q) for q in table["query"]])
+    table = table.sort_values(["qid", "user_id", "grade", "doc_id"], ascending=[True, True, False, True],
+                              na_position="first")
+    out = [Judgment(qid, query, doc, int(grade), user if isinstance(user, str) else None)
+           for qid, query, doc, grade, user in zip(table["qid"], table["query"], table["doc_id"], table["grade"],
+                                                    table["user_id"])]
+    for g in range(MAX_GRADE + 1):
+        report.count(f"grade_{g}", sum(1 for j in out if j.grade == g))
+    report.count("judgments", len(out))
+    return out, report
+
+
+def write_judgments(path: str | Path, judgments: Iterable[Judgment]) -> int:
+    """Write the CSV contract; the ``user_id`` column appears only when some judgment is personalized."""
+    rows = list(judgments)
+    personal = any(j.user_id is not None for j in rows)
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS + (("user_id",) if personal else ()))
+        for j in rows:
+            writer.writerow((j.qid, j.query, j.doc_id, j.grade) + ((j.user_id or "",) if personal else ()))
+    return len(rows)
+
+
+def read_judgments(path: str | Path) -> tuple[list[Judgment], DataReport]:
+    """Read a judgments CSV strictly: integer grades 0..4, every row checked, bad rows rejected."""
+    return import_labels(path)
+
+
+def import_labels(path: str | Path, *, grade_map: Mapping[str, int] | None = None,
+                  scale: tuple[float, float] | None = None,
+                  columns: Mapping[str, str] | None = None) -> tuple[list[Judgment], DataReport]:
+    """Import human labels into the judgments contract.
+
+    ``columns`` renames input columns to ours (``{"rating": "grade"}``); ``grade_map`` maps label text to grades
+    (``{"Exact": 4, "Irrelevant": 0}``); ``scale=(low, high)`` maps numbers linearly onto 0..4 (``(0, 3)`` sends
+    0, 1, 2, 3 to 0, 1, 3, 4). A missing ``qid`` is derived from the query (:func:`qid_for`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise JudgmentsError(f"judgments file {path} does not exist")
+    report = DataReport()
+    out: list[Judgment] = []
+    seen: dict[tuple[str, str, str | None], int] = {}
+    qid_query: dict[str, str] = {}
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [(columns or {}).get(c, c) for c in (reader.fieldnames or [])]
+        missing = [c for c in ("query", "doc_id", "grade") if c not in header]
+        if missing:
+            raise JudgmentsError(f"{path}: missing column(s) {', '.join(missing)}; the header must have "
+                                 f"qid,query,doc_id,grade[,user_id] (found {', '.join(header) or 'nothing'})")
+        reader.fieldnames = header
+        for raw in reader:
+            line = reader.line_num
+            report.count("rows_read")
+            try:
+                judgment = _judgment(raw, grade_map, scale)
+            except ValueError as exc:
+                field, message = exc.args
+                report.reject(Reject(str(path), line, f"invalid_{field}", message, field, raw))
+                continue
+            if qid_query.setdefault(judgment.qid, judgment.query) != judgment.query:
+                report.reject(Reject(str(path), line, "qid_query_mismatch",
+                                     f"qid {judgment.qid!r} is already used for query {qid_query[judgment.qid]!r};"
+                                     " one qid per query", "qid", raw))
+                continue
+            key = (judgment.qid, judgment.doc_id, judgment.user_id)
+            if key in seen:
+                if out[seen[key]].grade == judgment.grade:
+                    report.note("duplicate_judgment", example=f"{path}:{line}: {key}")
+                else:
+                    report.reject(Reject(str(path), line, "conflicting_grade",
+                                         f"{key} already graded {out[seen[key]].grade}, here {judgment.grade}; "
+                                         "the first is kept", "grade", raw))
+                continue
+            seen[key] = len(out)
+            out.append(judgment)
+    report.count("judgments", len(out))
+    log.info("read %d judgments from %s (%d rejected)", len(out), path, report.n_rejected)
+    return out, report
+
+
+def _judgment(raw: Mapping[str, str | None], grade_map: Mapping[str, int] | None,
+              scale: tuple[float, float] | None) -> Judgment:
+    query = " ".join((raw.get("query") or "").split())
+    doc_id = (raw.get("doc_id") or "").strip()
+    if not query:
+        raise ValueError("query", "'query' is empty; every judgment needs its query text")
+    if not doc_id:
+        raise ValueError("doc_id", "'doc_id' is empty; every judgment needs the judged document's id")
+    qid = (raw.get("qid") or "").strip() or qid_for(query.lower())
+    user = (raw.get("user_id") or "").strip() or None
+    return Judgment(qid, query, doc_id, _grade((raw.get("grade") or "").strip(), grade_map, scale), user)
+
+
+def _grade(text: str, grade_map: Mapping[str, int] | None, scale: tuple[float, float] | None) -> int:
+    if grade_map is not None:
+        if text not in grade_map:
+            raise ValueError("grade", f"grade {text!r} is not in the grade map ({', '.join(grade_map)}); add it "
+                             "to --grade-map")
+        value = float(grade_map[text])
+    else:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("grade", f"grade {text!r} is not a number; use an integer 0..{MAX_GRADE} "
+                             "(or --grade-map for text labels)") from None
+    if scale is not None:
+        low, high = scale
+        if not low <= value <= high:
+            raise ValueError("grade", f"grade {text} is outside the declared scale {low:g}..{high:g}")
+        value = round((value - low) / (high - low) * MAX_GRADE)
+    if not value.is_integer() or not 0 <= value <= MAX_GRADE:
+        raise ValueError("grade", f"grade {text!r} must be an integer 0..{MAX_GRADE} (use --scale LOW HIGH to "
+                         "map another range onto 0..4)")
+    return int(value)

@@ -1,0 +1,47 @@
+"""Preferred price: the centre and spread of the prices a user engages with, in log space.
+
+Prices are compared in ratios (a 10 EUR difference matters for cables, not for laptops), so the centre is a
+weighted geometric mean and the spread a log-space standard deviation, both shrunk toward the population with
+``smoothing`` pseudo-weight. ``scale`` is expressed in price units, as the ``price_fit`` gauss decay expects:
+the distance from the centre to one log-standard-deviation above it (never below 5 % of the centre).
+Users without priced interactions get the population's centre and scale.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_SMOOTHING = 2.0
+MIN_RELATIVE_SCALE = 0.05
+
+
+@dataclass(frozen=True)
+class PricePreferences:
+    centre: np.ndarray
+    scale: np.ndarray
+    population_centre: float
+    population_scale: float
+
+
+def _scale(centre: np.ndarray | float, log_std: np.ndarray | float) -> np.ndarray:
+    return np.maximum(np.asarray(centre) * np.expm1(log_std), MIN_RELATIVE_SCALE * np.asarray(centre))
+
+
+def price_preferences(user: np.ndarray, price: np.ndarray, weights: np.ndarray, n_users: int, *,
+                      smoothing: float = DEFAULT_SMOOTHING) -> PricePreferences:
+    priced = np.isfinite(price) & (price > 0)
+    u, w, lp = user[priced], weights[priced], np.log(price[priced]) if priced.any() else np.zeros(0)
+    if w.sum() > 0:
+        pop_mean = float(np.average(lp, weights=w))
+        pop_var = float(np.average((lp - pop_mean) ** 2, weights=w))
+    else:
+        pop_mean, pop_var = 0.0, 0.0
+    mass = np.bincount(u, weights=w, minlength=n_users)
+    mean = (np.bincount(u, weights=w * lp, minlength=n_users) + smoothing * pop_mean) / (mass + smoothing)
+    spread = np.bincount(u, weights=w * (lp - mean[u]) ** 2, minlength=n_users)
+    var = (spread + smoothing * pop_var) / (mass + smoothing)
+    centre = np.exp(mean)
+    pop_centre = float(np.exp(pop_mean)) if w.sum() > 0 else float("nan")
+    pop_scale = float(_scale(pop_centre, np.sqrt(pop_var))) if w.sum() > 0 else float("nan")
+    return PricePreferences(centre, _scale(centre, np.sqrt(var)), pop_centre, pop_scale)

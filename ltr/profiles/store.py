@@ -1,0 +1,135 @@
+"""Profiles and CF item vectors at rest: Parquet files, and the payloads for the cluster.
+
+Parquet: one row per user (``user_id``, ``cf_vector``, ``category_affinity``/``brand_affinity`` as maps,
+``price_centre``, ``price_scale``, ``text_taste``, ``image_taste``, ``n_interactions``); the population price
+preference travels in the schema metadata so the neutral profile survives a round trip. Item vectors: ``id``,
+``cf_vector``, plus the default vector in the metadata.
+
+Cluster payloads are built here as plain dicts (the ``users`` index body, bulk actions); sending them is the
+CLI's job (``ltr.cli``), through opensearch-py.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .model import ItemVectors, UserProfiles
+
+META_KEY = b"mmltr.profiles"
+CF_FIELD = "cf_vector"
+
+
+def _vector_column(matrix: np.ndarray) -> pa.Array:
+    flat = pa.array(np.ascontiguousarray(matrix, dtype=np.float32).ravel())
+    return pa.FixedSizeListArray.from_arrays(flat, int(matrix.shape[1]))
+
+
+def _matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
+    if len(column) == 0:
+        return np.zeros((0, dim), dtype=np.float32)
+    flat = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    return np.asarray(flat, dtype=np.float32).reshape(-1, dim)
+
+
+def write_profiles(path: str | Path, profiles: UserProfiles) -> None:
+    maps = pa.map_(pa.string(), pa.float32())
+    columns: dict[str, pa.Array] = {
+        "user_id": pa.array(profiles.user_ids, pa.string()),
+        "cf_vector": _vector_column(profiles.cf_vectors),
+        "category_affinity": pa.array([list(m.items()) for m in profiles.category_affinity], maps),
+        "brand_affinity": pa.array([list(m.items()) for m in profiles.brand_affinity], maps),
+        "price_centre": pa.array(profiles.price_centre, pa.float64()),
+        "price_scale": pa.array(profiles.price_scale, pa.float64()),
+        "n_interactions": pa.array(profiles.n_interactions, pa.int64()),
+    }
+    dims = {"cf": profiles.cf_vectors.shape[1], "text": profiles.text_taste.shape[1],
+            "image": profiles.image_taste.shape[1]}
+    if dims["text"]:
+        columns["text_taste"] = _vector_column(profiles.text_taste)
+    if dims["image"]:
+        columns["image_taste"] = _vector_column(profiles.image_taste)
+    meta = {"population_price_centre": profiles.population_price_centre,
+            "population_price_scale": profiles.population_price_scale, "dims": dims}
+    table = pa.table(columns).replace_schema_metadata({META_KEY: orjson.dumps(meta)})
+    pq.write_table(table, path)
+
+
+def read_profiles(path: str | Path) -> UserProfiles:
+    table = pq.read_table(path)
+    meta = orjson.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
+    if "dims" not in meta:
+        raise ValueError(f"{path} is not an mmltr profiles file (no {META_KEY.decode()} metadata); build it with "
+                         "'mmltr profiles build'")
+    dims = meta["dims"]
+
+    def vectors(name: str, dim: int) -> np.ndarray:
+        return _matrix(table[name], dim) if name in table.column_names else np.zeros((len(table), 0), np.float32)
+
+    def maps(name: str) -> list[dict[str, float]]:
+        return [dict(pairs) if pairs else {} for pairs in table[name].to_pylist()]
+
+    return UserProfiles(tuple(table["user_id"].to_pylist()), vectors("cf_vector", dims["cf"]),
+                        maps("category_affinity"), maps("brand_affinity"),
+                        table["price_centre"].to_numpy(), table["price_scale"].to_numpy(),
+                        vectors("text_taste", dims["text"]), vectors("image_taste", dims["image"]),
+                        table["n_interactions"].to_numpy(), _nan(meta["population_price_centre"]),
+                        _nan(meta["population_price_scale"]))
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def write_item_vectors(path: str | Path, items: ItemVectors) -> None:
+    table = pa.table({"id": pa.array(items.item_ids, pa.string()), CF_FIELD: _vector_column(items.vectors)})
+    meta = {"dim": items.dim, "default": [float(x) for x in items.default]}
+    pq.write_table(table.replace_schema_metadata({META_KEY: orjson.dumps(meta)}), path)
+
+
+def read_item_vectors(path: str | Path) -> ItemVectors:
+    table = pq.read_table(path)
+    meta = orjson.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
+    if "dim" not in meta:
+        raise ValueError(f"{path} is not an mmltr item-vectors file; build it with 'mmltr profiles build'")
+    return ItemVectors(tuple(table["id"].to_pylist()), _matrix(table[CF_FIELD], meta["dim"]),
+                       np.asarray(meta["default"], dtype=np.float32))
+
+
+def users_index_body() -> dict[str, Any]:
+    """Settings and mappings of the ``users`` index: profiles are fetched by id and sent as query
+    parameters, never searched, so vectors are stored (``index: false``) rather than k-NN indexed, and
+    affinity maps are kept as unindexed objects (their keys are data, not fields)."""
+    stored = {"type": "float", "index": False, "doc_values": False}
+    return {"settings": {"index": {"number_of_shards": 1, "number_of_replicas": 0}},
+            "mappings": {"dynamic": "strict", "properties": {
+                "user_id": {"type": "keyword"},
+                "cf_vector": stored, "text_taste": stored, "image_taste": stored,
+                "category_affinity": {"type": "object", "enabled": False},
+                "brand_affinity": {"type": "object", "enabled": False},
+                "price_centre": {"type": "double"}, "price_scale": {"type": "double"},
+                "n_interactions": {"type": "integer"}}}}
+
+
+def profile_actions(profiles: UserProfiles, index: str) -> Iterator[dict[str, Any]]:
+    """Bulk ``index`` actions, one document per user, ``_id`` = ``user_id`` (a rebuild replaces profiles)."""
+    for profile in profiles:
+        yield {"_op_type": "index", "_index": index, "_id": profile.user_id, "_source": profile.to_document()}
+
+
+def cf_update_actions(items: ItemVectors, index: str, also: Iterable[str] = (),
+                      field: str = CF_FIELD) -> Iterator[dict[str, Any]]:
+    """Bulk partial ``update`` actions setting ``field`` on each item; ids in ``also`` that the model never saw
+    (new items) get the default vector, so every item in the index has a defined CF vector."""
+    known = set(items.item_ids)
+    for item_id, vector in zip(items.item_ids, items.vectors):
+        yield {"_op_type": "update", "_index": index, "_id": item_id, "doc": {field: [float(x) for x in vector]}}
+    default = [float(x) for x in items.default]
+    for item_id in also:
+        if item_id not in known:
+            yield {"_op_type": "update", "_index": index, "_id": item_id, "doc": {field: default}}

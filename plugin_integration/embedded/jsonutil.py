@@ -1,0 +1,38 @@
+"""Fast, strict JSON for the node (orjson when present): request bodies in, response bodies out."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import errors
+
+try:  # orjson is a declared dependency; the fallback keeps the node importable in minimal environments
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
+
+
+def loads(data: bytes | str, what: str = "request body") -> Any:
+    """Parse JSON; a malformed body becomes OpenSearch's ``parsing_exception``-style 400, never a traceback."""
+    try:
+        if _orjson is not None:
+            return _orjson.loads(data)
+        return json.loads(data)
+    except (ValueError, TypeError) as exc:
+        raise errors.EngineError("json_parse_exception", f"Failed to parse the {what}: {exc}", 400) from None
+
+
+def dumps(obj: Any) -> bytes:
+    if _orjson is not None:
+        return _orjson.dumps(obj, option=_orjson.OPT_SERIALIZE_NUMPY | _orjson.OPT_NON_STR_KEYS)
+    return json.dumps(obj, separators=(",", ":"), default=_default).encode()
+
+
+def _default(obj: Any) -> Any:  # pragma: no cover - only without orjson
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serializable: {type(obj)!r}")

@@ -1,0 +1,63 @@
+"""``_search``, ``_msearch`` and ``_count``."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import errors, jsonutil
+from ..search import executor
+from .router import RestRequest, RestResponse, Router, ok
+
+_MSEARCH_HEADER = {"index", "indices", "search_type", "preference", "routing", "request_cache",
+                   "allow_no_indices", "ignore_unavailable", "expand_wildcards", "allow_partial_search_results",
+                   "ccs_minimize_roundtrips", "cancel_after_time_interval", "phase_took"}
+
+
+def register(router: Router) -> None:
+    for method in ("GET", "POST"):
+        router.add(method, "/_search", search)
+        router.add(method, "/{index}/_search", search)
+        router.add(method, "/_msearch", msearch)
+        router.add(method, "/{index}/_msearch", msearch)
+        router.add(method, "/_count", count)
+        router.add(method, "/{index}/_count", count)
+
+
+def search(req: RestRequest) -> RestResponse:
+    return ok(executor.search(req.node, req.path_params.get("index"), req.json(), req.params))
+
+
+def count(req: RestRequest) -> RestResponse:
+    return ok(executor.count(req.node, req.path_params.get("index"), req.json(), req.params))
+
+
+def msearch(req: RestRequest) -> RestResponse:
+    started = time.perf_counter()
+    lines = [line for line in (req.body or b"").split(b"\n") if line.strip()]
+    if not lines:
+        raise errors.action_validation("no requests added")
+    if len(lines) % 2:
+        raise errors.illegal_argument("The msearch request must be terminated by a newline [\\n]")
+    responses: list[dict[str, Any]] = []
+    for i in range(0, len(lines), 2):
+        header = jsonutil.loads(lines[i])
+        if not isinstance(header, dict):
+            raise errors.parsing(f"msearch header at line [{i + 1}] must be an object")
+        unknown = set(header) - _MSEARCH_HEADER
+        if unknown:
+            raise errors.illegal_argument(f"key [{sorted(unknown)[0]}] is not supported in the metadata section")
+        index = header.get("index", header.get("indices", req.path_params.get("index")))
+        if isinstance(index, list):
+            index = ",".join(index)
+        params = {k: str(v) for k, v in header.items() if k not in ("index", "indices")}
+        for key in ("rest_total_hits_as_int", "typed_keys"):
+            if key in req.params:
+                params[key] = req.params[key]
+        try:
+            body = jsonutil.loads(lines[i + 1])
+            result = executor.search(req.node, index, body, params)
+            result["status"] = 200
+            responses.append(result)
+        except errors.EngineError as exc:
+            responses.append({**exc.to_body()})
+    return ok({"took": int((time.perf_counter() - started) * 1000), "responses": responses})

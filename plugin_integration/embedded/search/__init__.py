@@ -1,0 +1,1 @@
+"""Search in the embedded node: request parsing, the query DSL, execution and the fetch phase."""

@@ -1,0 +1,1 @@
+"""Query implementations; each module registers its parsers with :mod:`..dsl` on import."""

@@ -1,0 +1,120 @@
+"""``match_all``, ``match_none``, ``ids`` and ``exists``: queries that need no term statistics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ... import errors
+from ..dsl import DslParser, check_keys, common, register
+from ..query import ConstantMaskWeight, MatchAllWeight, MatchNoneWeight, Query, Weight
+
+
+@dataclass
+class MatchAllQuery(Query):
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        return MatchAllWeight(self, np.float32(boost) * np.float32(self.boost))
+
+
+@dataclass
+class MatchNoneQuery(Query):
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        return MatchNoneWeight(self)
+
+
+@register("match_all")
+def parse_match_all(body: Any, parser: DslParser) -> Query:
+    params = dict(body or {})
+    boost, name = common(params, "match_all")
+    check_keys(params, "match_all", set())
+    return MatchAllQuery(boost, name)
+
+
+@register("match_none")
+def parse_match_none(body: Any, parser: DslParser) -> Query:
+    params = dict(body or {})
+    _, name = common(params, "match_none")
+    check_keys(params, "match_none", set())
+    return MatchNoneQuery(name)
+
+
+@dataclass
+class IdsQuery(Query):
+    values: tuple[str, ...]
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        wanted = set(self.values)
+
+        def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
+            ids = segment.ids
+            return np.fromiter((ids[d] in wanted for d in docs.tolist()), dtype=bool, count=docs.shape[0])
+
+        return ConstantMaskWeight(self, np.float32(boost) * np.float32(self.boost), mask,
+                                  f"_id:{sorted(wanted)}")
+
+
+@register("ids")
+def parse_ids(body: Any, parser: DslParser) -> Query:
+    if not isinstance(body, dict):
+        raise errors.parsing("[ids] query malformed, no start_object after query name")
+    params = dict(body)
+    boost, name = common(params, "ids")
+    params.pop("type", None)
+    check_keys(params, "ids", {"values"})
+    values = params.get("values", [])
+    if not isinstance(values, list):
+        raise errors.parsing("[ids] failed to parse field [values]")
+    return IdsQuery(tuple(str(v) for v in values), boost, name)
+
+
+@dataclass
+class ExistsQuery(Query):
+    field: str
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        fields = [self.field] if ctx.field(self.field) is not None else [
+            f for f in ctx.mapping.fields if f.startswith(self.field + ".")]
+        fields = [f for f in fields if ctx.field(f) is not None]
+
+        def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
+            out = np.zeros(docs.shape[0], dtype=bool)
+            for path in fields:
+                mapper = ctx.field(path)
+                if mapper.is_vector:
+                    vec = segment.vectors.get(path)
+                    if vec is not None:
+                        out |= vec.has[docs]
+                elif mapper.is_numeric:
+                    num = segment.numerics.get(path)
+                    if num is not None:
+                        out |= num.has[docs]
+                else:
+                    inv = segment.inverted.get(path)
+                    if inv is not None:
+                        out |= inv.has[docs]
+            return out
+
+        return ConstantMaskWeight(self, np.float32(boost) * np.float32(self.boost), mask,
+                                  f"ConstantScore(FieldExistsQuery [field={self.field}])")
+
+
+@register("exists")
+def parse_exists(body: Any, parser: DslParser) -> Query:
+    if not isinstance(body, dict):
+        raise errors.parsing("[exists] query malformed, no start_object after query name")
+    params = dict(body)
+    boost, name = common(params, "exists")
+    check_keys(params, "exists", {"field"})
+    if "field" not in params or not isinstance(params["field"], str):
+        raise errors.parsing("[exists] must be provided with a [field]")
+    return ExistsQuery(params["field"], boost, name)

@@ -1,0 +1,70 @@
+"""One project exception for everything a cluster answers with an error, with the cluster's reason and a hint.
+
+Callers never parse error JSON themselves: :func:`translated` turns opensearch-py's exceptions into
+:class:`ClusterError` at the boundary, and the CLI prints ``reason`` + ``hint`` without a traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+from opensearchpy.exceptions import ConnectionError as OSConnectionError
+from opensearchpy.exceptions import TransportError
+
+_HINTS = {
+    "index_not_found_exception": "create the index first (mmltr index load ...) or check the name/alias",
+    "resource_already_exists_exception": "pick another name, or delete the existing one first",
+    "version_conflict_engine_exception": "the element already exists; use a new name (models are immutable)",
+    "parsing_exception": "the request body is malformed; check the query/feature JSON",
+    "mapper_parsing_exception": "a document does not match the index mapping; check the field types",
+    "search_phase_execution_exception": "a query failed on the index; see the cause",
+    "illegal_argument_exception": "an argument was rejected; see the reason",
+    "json_parse_exception": "the body is not valid JSON",
+}
+
+
+class ClusterError(RuntimeError):
+    """An error answered by the cluster (or the failure to reach it)."""
+
+    def __init__(self, status: int | str, type_: str, reason: str, hint: str | None = None,
+                 info: Any = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.type = type_
+        self.reason = reason
+        self.hint = hint or _HINTS.get(type_, "")
+        self.info = info
+
+    def __str__(self) -> str:
+        text = f"[{self.status} {self.type}] {self.reason}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+def from_transport(exc: TransportError, hint: str | None = None) -> ClusterError:
+    info = exc.info if isinstance(exc.info, dict) else {}
+    error = info.get("error") if isinstance(info, dict) else None
+    if isinstance(error, dict):
+        type_ = str(error.get("type", exc.error))
+        reason = str(error.get("reason", ""))
+        root = (error.get("root_cause") or [{}])[0]
+        caused = error.get("caused_by")
+        if type_ == "search_phase_execution_exception" and root.get("reason"):
+            reason = f"{reason}: {root.get('type')}: {root.get('reason')}"
+        elif isinstance(caused, dict) and caused.get("reason"):
+            reason = f"{reason}: {caused.get('reason')}"
+    else:
+        type_ = str(exc.error)
+        reason = str(error if error is not None else exc.info or exc.error)
+    return ClusterError(exc.status_code, type_, reason, hint, info)
+
+
+@contextlib.contextmanager
+def translated(hint: str | None = None) -> Iterator[None]:
+    """Turn opensearch-py exceptions raised inside the block into :class:`ClusterError`."""
+    try:
+        yield
+    except OSConnectionError as exc:
+        raise ClusterError("N/A", "connection_error", f"cannot reach the cluster: {exc.info or exc}",
+                           hint or "check --cluster / MMLTR_CLUSTER, or omit it to use the embedded node") from exc
+    except TransportError as exc:
+        raise from_transport(exc, hint) from exc

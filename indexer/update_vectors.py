@@ -11,7 +11,6 @@ Vector files: Parquet or JSONL(.gz) rows with an id column (``id``, ``item_id`` 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,30 +117,34 @@ def _valid_rows(rows: Iterator[tuple[int, str | None, Any]], source: str, report
                 on_reject: Callable[[Reject], None] | None, normalize: bool) -> Iterator[tuple[int, str, np.ndarray]]:
     for row, doc_id, value in rows:
         report.rows_read += 1
-        problem = None
-        vector = None
-        if doc_id is None or not doc_id.strip():
-            problem, fld = "missing id (columns tried: id, item_id, doc_id)", "id"
-        elif isinstance(value, str) or value is None:
-            problem, fld = (value or "missing vector (column 'vector')"), "vector"
-        else:
-            try:
-                vector = np.asarray(value, dtype=np.float32).ravel()
-            except (TypeError, ValueError):
-                problem, fld = "vector is not a list of numbers", "vector"
-            else:
-                if vector.size == 0 or not all(math.isfinite(x) for x in vector.tolist()):
-                    problem, fld = "vector is empty or has NaN/inf values", "vector"
-        if problem is not None or vector is None:
+        vector, problem = _parse_vector(doc_id, value)
+        if problem is not None or vector is None or doc_id is None:
+            kind, fld, reason = problem or ("bad_vector", "vector", "bad vector")
             report.rejected += 1
             if on_reject is not None:
-                on_reject(Reject(row, doc_id, problem or "bad vector", fld, source=source,
-                                 kind="missing_id" if fld == "id" else "bad_vector"))
+                on_reject(Reject(row, doc_id, reason, fld, source=source, kind=kind))
             continue
         if normalize:
             norm = float(np.linalg.norm(vector))
             vector = vector / norm if norm > 0 else vector
         yield row, doc_id.strip(), vector
+
+
+def _parse_vector(doc_id: str | None, value: Any) -> tuple[np.ndarray | None, tuple[str, str | None, str] | None]:
+    """(vector, None) or (None, (kind, field, reason))."""
+    if doc_id is None and isinstance(value, str):  # the row itself could not be read
+        return None, ("invalid_json", None, value)
+    if doc_id is None or not doc_id.strip():
+        return None, ("missing_id", "id", "missing id (columns tried: id, item_id, doc_id)")
+    if value is None or isinstance(value, str):
+        return None, ("bad_vector", "vector", "missing vector (column 'vector' or the field name)")
+    try:
+        vector = np.asarray(value, dtype=np.float32).ravel()
+    except (TypeError, ValueError):
+        return None, ("bad_vector", "vector", "vector is not a list of numbers")
+    if vector.size == 0 or not np.isfinite(vector).all():
+        return None, ("bad_vector", "vector", "vector is empty or has NaN/inf values")
+    return vector, None
 
 
 def _concrete_index(client: Any, target: str) -> str:

@@ -25,9 +25,9 @@ QUALIFIERS = ("", "cheap", "best", "wireless", "pro", "mini", "4k", "black", "ga
 VECTOR_DIM = 16
 
 
-def make_catalog(n_items: int, n_genres: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Items with genre-structured category, brand, price and text/image vectors (genre centroid + noise)."""
-    genre = rng.integers(0, n_genres, n_items)
+def make_catalog(genre: np.ndarray, n_genres: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Items of the given genres, with genre-structured category, brand, price and text/image vectors."""
+    n_items = len(genre)
     centroids = rng.normal(size=(2, n_genres, VECTOR_DIM))
     vectors = centroids[:, genre] + 0.6 * rng.normal(size=(2, n_items, VECTOR_DIM))
     vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
@@ -61,6 +61,7 @@ class ClickSimulation:
     cart_rate: float = 0.4
     purchase_rate: float = 0.5
     anonymous_share: float = 0.1
+    taste_share: float = 0.6
     start: float = 1_700_000_000.0
     days: float = 30.0
     seed: int = 0
@@ -113,20 +114,25 @@ def simulate_clicks(config: ClickSimulation = ClickSimulation()) -> SimulatedLog
     if width > pool:
         raise ValueError(f"results_per_search ({width}) cannot exceed docs_per_query ({pool})")
     n_genres = max(1, min(len(GENRES), config.n_queries))
-    catalog = make_catalog(config.n_queries * pool, n_genres, rng)
-    pools = rng.permutation(len(catalog)).reshape(config.n_queries, pool)
-    queries = tuple(dict.fromkeys(f"{GENRES[q % len(GENRES)]} {QUALIFIERS[q // len(GENRES) % len(QUALIFIERS)]} "
-                                  f"{q // (len(GENRES) * len(QUALIFIERS)) or ''}".strip().replace("  ", " ")
-                                  for q in range(config.n_queries)))
-    if len(queries) != config.n_queries:
-        queries = tuple(f"query {q}" for q in range(config.n_queries))
+    query_genre = np.arange(config.n_queries) % n_genres
+    catalog = make_catalog(np.repeat(query_genre, pool), n_genres, rng)
+    pools = np.arange(len(catalog)).reshape(config.n_queries, pool)
+    queries = tuple(" ".join(filter(None, (GENRES[g], QUALIFIERS[q // n_genres % len(QUALIFIERS)],
+                                           str(q // (n_genres * len(QUALIFIERS))) if q >= n_genres * len(QUALIFIERS)
+                                           else ""))) for q, g in enumerate(query_genre))
     alpha = rng.beta(1.0, 1.5, size=(config.n_queries, pool))
     sigma = rng.beta(1.5, 1.5, size=(config.n_queries, pool))
     examination = np.asarray(config.examination or default_examination(width), dtype=float)
 
     n = config.n_searches
+    user = rng.integers(0, config.n_users, n).astype(np.int32)
+    favourite = rng.integers(0, n_genres, config.n_users)  # users search their favourite genre more often
     popularity = 1.0 / (1.0 + np.arange(config.n_queries)) ** 0.7
     query = rng.choice(config.n_queries, size=n, p=popularity / popularity.sum()).astype(np.int32)
+    per_genre = -(-config.n_queries // n_genres)
+    own = favourite[user] + n_genres * rng.integers(0, per_genre, n)
+    own = np.where(own < config.n_queries, own, favourite[user])
+    query = np.where(rng.random(n) < config.taste_share, own, query).astype(np.int32)
     score = (alpha * sigma)[query] + config.ranker_noise * rng.normal(size=(n, pool))
     order = np.argsort(-score, axis=1)[:, :width]
     local = np.take_along_axis(np.broadcast_to(np.arange(pool), (n, pool)), order, axis=1)
@@ -146,7 +152,6 @@ def simulate_clicks(config: ClickSimulation = ClickSimulation()) -> SimulatedLog
     carts = clicks & (rng.random((n, width)) < config.cart_rate * s)
     purchases = carts & (rng.random((n, width)) < config.purchase_rate)
 
-    user = rng.integers(0, config.n_users, n).astype(np.int32)
     user[rng.random(n) < config.anonymous_share] = -1
     time = np.sort(config.start + rng.uniform(0, config.days * 86400, n))
     return SimulatedLog(config, catalog, queries, pools, alpha, sigma, examination, query, user, time,
@@ -182,8 +187,8 @@ class SimulatedInteractions:
 
 def simulate_interactions(config: TasteSimulation = TasteSimulation()) -> SimulatedInteractions:
     rng = np.random.default_rng(config.seed)
-    catalog = make_catalog(config.n_items, config.n_genres, rng)
-    genre = catalog["genre"].to_numpy()
+    genre = rng.integers(0, config.n_genres, config.n_items)
+    catalog = make_catalog(genre, config.n_genres, rng)
     by_genre = np.argsort(genre, kind="stable")
     offsets = np.searchsorted(genre[by_genre], np.arange(config.n_genres + 1))
     user_genres = rng.integers(0, config.n_genres, size=(config.n_users, 2))
@@ -201,3 +206,71 @@ def simulate_interactions(config: TasteSimulation = TasteSimulation()) -> Simula
     time = config.start + rng.uniform(0, config.days * 86400, n)
     return SimulatedInteractions(catalog, tuple(f"u{u:06d}" for u in range(config.n_users)), user_genres,
                                  user.astype(np.int32), item.astype(np.int32), kind, time)
+
+
+def _event_rows(sim: SimulatedLog):  # type: ignore[no-untyped-def]
+    """Per search, its (rank, kind, delay) events: click, then add-to-cart, then purchase, in time order."""
+    flags = np.stack([sim.clicks, sim.carts, sim.purchases])
+    kind, row, rank = np.nonzero(flags)
+    delay = np.array([3.0, 40.0, 120.0])[kind] + 2.0 * rank
+    order = np.lexsort((delay, row))
+    kind, row, rank, delay = kind[order], row[order], rank[order], delay[order]
+    bounds = np.searchsorted(row, np.arange(len(sim.query) + 1))
+    return kind, rank, delay, bounds
+
+
+def write_jsonl(sim: SimulatedLog, path: str) -> int:
+    """Write the log in our JSONL format (a search line, then its events); returns lines written."""
+    import orjson
+
+    labels = ("click", "add_to_cart", "purchase")
+    doc_ids = sim.catalog["id"].to_numpy()
+    kind, rank, delay, bounds = _event_rows(sim)
+    lines = 0
+    with open(path, "wb") as out:
+        for i in range(len(sim.query)):
+            search_id, t = f"s{i:08d}", float(sim.time[i])
+            user = sim.user_ids[sim.user[i]] if sim.user[i] >= 0 else None
+            results = doc_ids[sim.shown[i]].tolist()
+            out.write(orjson.dumps({"type": "search", "search_id": search_id, "user_id": user,
+                                    "session_id": f"{user or 'anon'}-{int(t // 1800)}", "query": sim.queries[sim.query[i]],
+                                    "results": results, "timestamp": round(t, 3)}))
+            out.write(b"\n")
+            for e in range(bounds[i], bounds[i + 1]):
+                out.write(orjson.dumps({"type": labels[kind[e]], "search_id": search_id, "user_id": user,
+                                        "doc_id": results[rank[e]], "position": int(rank[e]),
+                                        "timestamp": round(t + float(delay[e]), 3)}))
+                out.write(b"\n")
+            lines += 1 + bounds[i + 1] - bounds[i]
+    return int(lines)
+
+
+def write_ubi(sim: SimulatedLog, directory: str, ordinal_base: int = 1) -> None:
+    """Write the log as a UBI export: ``ubi_queries.ndjson`` and ``ubi_events.ndjson`` (ISO timestamps)."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import orjson
+
+    def iso(t: float) -> str:
+        return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    labels = ("click", "add_to_cart", "purchase")
+    doc_ids = sim.catalog["id"].to_numpy()
+    kind, rank, delay, bounds = _event_rows(sim)
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "ubi_queries.ndjson", "wb") as queries, open(root / "ubi_events.ndjson", "wb") as events:
+        for i in range(len(sim.query)):
+            query_id, t = f"q-{i:08d}", float(sim.time[i])
+            client = sim.user_ids[sim.user[i]] if sim.user[i] >= 0 else None
+            results = doc_ids[sim.shown[i]].tolist()
+            queries.write(orjson.dumps({"query_id": query_id, "client_id": client, "application": "sim",
+                                        "user_query": sim.queries[sim.query[i]], "query_response_hit_ids": results,
+                                        "timestamp": iso(t)}) + b"\n")
+            for e in range(bounds[i], bounds[i + 1]):
+                events.write(orjson.dumps({
+                    "action_name": labels[kind[e]], "query_id": query_id, "client_id": client,
+                    "timestamp": iso(t + float(delay[e])), "message_type": "INFO",
+                    "event_attributes": {"object": {"object_id": results[rank[e]], "object_id_field": "id"},
+                                         "position": {"ordinal": int(rank[e]) + ordinal_base}}}) + b"\n")

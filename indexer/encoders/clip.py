@@ -47,7 +47,7 @@ class ClipModel:
             self.tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         except Exception as exc:  # OSError / ValueError / hub errors, depending on what is missing
             raise EncoderError(
-                f"clip:{spec}: cannot load a CLIP model ({exc}). Pass a folder with config.json, weights and "
+                f"clip:{spec}: cannot load a CLIP model ({_one_line(exc)}). Pass a folder with config.json, weights and "
                 f"tokenizer files (a Hugging Face or sentence-transformers CLIP), or a name in the local Hugging "
                 f"Face cache; downloads are off on offline machines") from exc
         self.model.eval().to(device)
@@ -151,3 +151,8 @@ def _features(output: Any) -> np.ndarray:
     """transformers 4 returns a tensor; transformers 5 a model output whose ``pooler_output`` is projected."""
     tensor = output if hasattr(output, "float") else output.pooler_output
     return tensor.float().cpu().numpy()
+
+
+def _one_line(exc: BaseException) -> str:
+    """Library errors span lines; our message is one line."""
+    return " ".join(str(exc).split())

@@ -79,8 +79,13 @@ def _load(source: str, name: str, request: EncoderRequest) -> SentenceTransforme
     except Exception as exc:  # the library raises OSError, ValueError or HF errors depending on what is missing
         offline = " (downloads are off: HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
         raise EncoderError(
-            f"text encoder {source!r} cannot be loaded{offline}: {exc}. Pass a local model folder, a name in the "
+            f"text encoder {source!r} cannot be loaded{offline}: {_one_line(exc)} Pass a local model folder, a name in the "
             f"Hugging Face cache, or 'minilm' for the packaged all-MiniLM-L6-v2") from exc
     if uses_fp16(device):
         model.half()
     return SentenceTransformerEncoder(model, name=name, device=device, batch_size=request.batch_size)
+
+
+def _one_line(exc: BaseException) -> str:
+    """Library errors span lines; our message is one line."""
+    return " ".join(str(exc).split())

@@ -38,8 +38,8 @@ class ItemAttributes:
             values = frame[name].astype(object).to_numpy()
             return np.array([v if isinstance(v, str) and v else None for v in values], dtype=object)
 
-        price = pd.to_numeric(frame["price"], errors="coerce").to_numpy(dtype=float) if "price" in frame else \
-            np.full(n, np.nan)
+        price = pd.to_numeric(frame["price"], errors="coerce").to_numpy(dtype=float, copy=True) \
+            if "price" in frame else np.full(n, np.nan)
         price[~(price > 0)] = np.nan
         return cls(tuple(str(i) for i in frame["id"]), text("category"), text("brand"), price,
                    _vectors(frame, text_field), _vectors(frame, image_field))

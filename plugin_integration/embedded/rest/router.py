@@ -108,10 +108,7 @@ class Router:
             params: dict[str, str] = {}
             for tpl, seg in zip(route.parts, parts):
                 if tpl.startswith("{"):
-                    name = tpl[1:-1]
-                    if name in ("index", "store", "name") and seg.startswith("_") and seg not in ("_all",):
-                        break
-                    params[name] = seg
+                    params[tpl[1:-1]] = seg
                 elif tpl != seg:
                     break
             else:

@@ -1,0 +1,147 @@
+"""``mmltr judgments``, ``mmltr clickmodel`` and ``mmltr profiles``: behaviour in, judgments and profiles out.
+
+The ``ltr.cli*`` modules are the only part of ``ltr`` that may talk to a cluster, through the opensearch-py client
+of the root ``CliContext`` (``profiles build`` writes the ``users`` index and the items' CF vectors, see
+``ltr.cli_profiles``). The root group in ``plugin_integration.cli`` mounts the three groups defined here.
+Exit codes: 0 done; 3 done, but rows were rejected (see the rejects file); 1 failed (message on stderr).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .clickmodels import CLICK_MODELS, COMPARABLE_MODELS, fit_click_model
+from .clickmodels.compare import compare_models
+from .cli_common import finish, friendly_errors, load_log, log_options
+from .cli_profiles import profiles
+from .cli_render import console, render_comparison, render_grades, render_report
+from .judgments import DEFAULT_MIN_EVIDENCE, DEFAULT_THRESHOLDS, import_labels, judgments_from_model, \
+    write_judgments
+from .sessions import per_user_sessions, split_sessions
+
+__all__ = ["clickmodel", "judgments", "profiles"]
+
+
+def _thresholds(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[float, ...]:
+    try:
+        cuts = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter("give four comma-separated numbers, e.g. 0.05,0.15,0.3,0.5") from None
+    if len(cuts) != 4 or list(cuts) != sorted(set(cuts)):
+        raise click.BadParameter("give four strictly ascending numbers, e.g. 0.05,0.15,0.3,0.5")
+    return cuts
+
+
+@click.group()
+def judgments() -> None:
+    """Graded judgments (qid,query,doc_id,grade[,user_id]) from click logs or human labels."""
+
+
+@judgments.command("from-clicks")
+@click.argument("log_path", metavar="LOG", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Judgments CSV to write.")
+@click.option("--model", type=click.Choice(sorted(CLICK_MODELS)), default="sdbn", show_default=True)
+@click.option("--min-evidence", type=click.IntRange(1), default=DEFAULT_MIN_EVIDENCE, show_default=True,
+              help="Impressions a (query, doc) needs before it is graded.")
+@click.option("--thresholds", default=",".join(map(str, DEFAULT_THRESHOLDS)), show_default=True,
+              callback=_thresholds, help="Relevance cut points of grades 1..4.")
+@click.option("--per-user", is_flag=True, help="Grade (user, query, doc) instead of (query, doc).")
+@click.option("--positions-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write position-debiased training rows (Parquet: one row per judged impression).")
+@log_options
+@friendly_errors
+def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thresholds: tuple[float, ...],
+                per_user: bool, positions_out: Path | None, **options: Any) -> None:
+    """Fit a click model on LOG and write graded judgments."""
+    _, _, sessions, report = load_log(log_path, options)
+    fit_on = sessions
+    if per_user:
+        fit_on, anonymous = per_user_sessions(sessions)
+        report.note("anonymous_sessions_not_personalized", anonymous)
+    fitted = fit_click_model(model, fit_on)
+    graded, grade_report = judgments_from_model(fitted, min_evidence=min_evidence, thresholds=thresholds)
+    report = report.merge(grade_report)
+    written = write_judgments(output, graded)
+    if positions_out is not None:
+        from .training_input import positioned_rows
+
+        rows, rows_report = positioned_rows(sessions, graded)
+        rows.frame.to_parquet(positions_out, index=False)
+        report = report.merge(rows_report)
+    render_report(report, f"{log_path}")
+    render_grades(report)
+    console.print(f"{written:,} judgments ({model}, {fitted.report.n_pairs:,} pairs, "
+                  f"{fitted.report.n_sessions:,} sessions) -> {output}")
+    finish(report, options["rejects"], output.with_name(output.name + ".rejects.jsonl"))
+
+
+@judgments.command("import")
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--scale", nargs=2, type=float, default=None, metavar="LOW HIGH",
+              help="Map grades from LOW..HIGH linearly onto 0..4 (e.g. --scale 0 3).")
+@click.option("--grade-map", default=None, metavar="LABEL=GRADE,...",
+              help="Map text labels to grades, e.g. 'Exact=4,Substitute=2,Irrelevant=0'.")
+@click.option("--column", "columns", multiple=True, metavar="THEIRS=OURS",
+              help="Rename an input column, e.g. --column rating=grade (repeatable).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@friendly_errors
+def import_command(labels: Path, output: Path, scale: tuple[float, float] | None, grade_map: str | None,
+                   columns: tuple[str, ...], rejects: Path | None) -> None:
+    """Validate human labels and write them in the judgments format."""
+    mapping = _pairs(grade_map.split(",") if grade_map else (), "--grade-map", int) if grade_map else None
+    renames = _pairs(columns, "--column", str)
+    if scale is not None and not scale[0] < scale[1]:
+        raise click.BadParameter("LOW must be below HIGH", param_hint="--scale")
+    rows, report = import_labels(labels, grade_map=mapping, scale=scale, columns=renames)
+    written = write_judgments(output, rows)
+    render_report(report, str(labels))
+    console.print(f"{written:,} judgments -> {output}")
+    finish(report, rejects, output.with_name(output.name + ".rejects.jsonl"))
+
+
+def _pairs(items: Any, option: str, cast: Callable[[str], Any]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            out[key.strip()] = cast(value.strip())
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint=option) from None
+    return out
+
+
+@click.group()
+def clickmodel() -> None:
+    """Click models: fit and compare on held-out sessions."""
+
+
+@clickmodel.command("compare")
+@click.argument("log_path", metavar="LOG", type=click.Path(exists=True, path_type=Path))
+@click.option("--models", default=",".join(COMPARABLE_MODELS), show_default=True,
+              help="Comma-separated models to compare.")
+@click.option("--split", "split_method", type=click.Choice(["time", "random"]), default="time", show_default=True)
+@click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
+              show_default=True)
+@click.option("--per-rank/--no-per-rank", default=True, show_default=True, help="Perplexity per rank too.")
+@log_options
+@friendly_errors
+def compare(log_path: Path, models: str, split_method: str, test_fraction: float, per_rank: bool,
+            **options: Any) -> None:
+    """Fit each click model on the earlier sessions of LOG and score the later ones."""
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in CLICK_MODELS]
+    if unknown:
+        raise click.BadParameter(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(CLICK_MODELS)}",
+                                 param_hint="--models")
+    _, _, sessions, report = load_log(log_path, options)
+    train, test = split_sessions(sessions, test_fraction, split_method)
+    results = compare_models(train, test, names)
+    render_report(report, str(log_path))
+    render_comparison(results, per_rank, len(train), len(test))
+    finish(report, options["rejects"], Path(log_path.name + ".rejects.jsonl"))

@@ -1,0 +1,8 @@
+"""Suite-wide settings: offline model hubs, and the shared engine fixtures live in tests/engine/conftest.py."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from indexer.cache import EmbeddingCache
+from indexer.errors import BulkFailure, CatalogError
+from indexer.items import Reject
+from indexer.pipeline import LoadOptions, VectorOptions, load_catalog
+from indexer.rejects import RejectsFile
+from indexer.versions import list_versions, live_indices
+from indexer_fakecluster import FakeCluster
+
+OPTIONS = LoadOptions(batch_size=16, queue_depth=2)
+
+
+def _load(client: Any, catalog: Any, text: Any, image: Any, cache: Any = None, options: LoadOptions = OPTIONS,
+          rejects: list[Reject] | None = None) -> Any:
+    sink = rejects if rejects is not None else []
+    return load_catalog(client, catalog.path, text_encoder=text, image_encoder=image, cache=cache, options=options,
+                        on_reject=sink.append)
+
+
+def test_load_indexes_every_valid_row_and_accounts_for_every_other(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any) -> None:
+    rejects: list[Reject] = []
+    events: dict[str, int] = {}
+    report = load_catalog(client, synthetic_dir.path, text_encoder=text_encoder, image_encoder=image_encoder,
+                          options=OPTIONS, on_reject=rejects.append,
+                          progress=lambda stage, n: events.__setitem__(stage, events.get(stage, 0) + n))
+    bad = synthetic_dir.bad
+    assert report.rows_read == 120 + len(bad) == report.indexed + report.rejected
+    assert report.indexed == 120 and report.rejected == len(bad) == 7
+    assert {r.row: r.field for r in rejects} == {row: fld.split(":")[0] for row, fld in bad.items()}
+    decode = next(r for r in rejects if r.stage == "embed")
+    assert decode.kind == "image_undecodable" and decode.source == str(synthetic_dir.path)
+    assert report.reasons["image: image_undecodable"] == 1 and report.reasons["id: duplicate_id"] == 1
+    assert events["read"] == 121 and events["indexed"] == 120 and events["rejected"] == 7
+    assert report.swapped and live_indices(client, "items") == ["items-v1"] == [report.index]
+    assert report.searchable == 120 == client.count(index="items")["count"]
+    assert cluster.indices["items-v1"].settings["index"] == {"knn": True, "number_of_shards": 1,
+                                                             "number_of_replicas": 0, "refresh_interval": "1s"}
+
+
+def test_documents_carry_unit_text_and_image_vectors_and_the_mapping_records_the_encoders(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any) -> None:
+    _load(client, synthetic_dir, text_encoder, image_encoder)
+    index = cluster.indices["items-v1"]
+    for doc in index.docs.values():
+        assert len(doc["text_vector"]) == 32 and len(doc["image_vector"]) == 192
+        assert np.linalg.norm(doc["text_vector"]) == pytest.approx(1.0, abs=1e-5)
+        assert np.linalg.norm(doc["image_vector"]) == pytest.approx(1.0, abs=1e-5)
+    props = index.mappings["properties"]
+    assert props["text_vector"]["dimension"] == 32 and props["image_vector"]["dimension"] == 192
+    meta = index.mappings["_meta"]["mmltr"]
+    assert meta["text_encoder"] == "hashing:32" and meta["image_encoder"] == "classical:v1"
+    assert meta["text_fields"] == ["title"]
+
+
+def test_second_run_swaps_to_a_new_version_and_embeds_nothing_again(
+        client: Any, synthetic_dir: Any, text_encoder: Any, image_encoder: Any, tmp_path: Path) -> None:
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        first = _load(client, synthetic_dir, text_encoder, image_encoder, cache)
+        inputs = (text_encoder.inputs, image_encoder.inputs)
+        second = _load(client, synthetic_dir, text_encoder, image_encoder, cache)
+    assert inputs[0] > 0 and inputs[1] == 120  # the undecodable image never reaches the encoder
+    assert (text_encoder.inputs, image_encoder.inputs) == inputs  # nothing re-embedded
+    assert second.embed.text_embedded == second.embed.image_embedded == 0
+    assert second.embed.text_cached == 121 and second.embed.image_cached == 120
+    assert second.index == "items-v2" and second.previous == ["items-v1"] and second.deleted == []
+    assert first.indexed == second.indexed == 120
+    assert live_indices(client, "items") == ["items-v2"]
+
+
+def test_keep_limits_old_versions(client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+    options = LoadOptions(batch_size=64, keep=1)
+    for _ in range(3):
+        report = _load(client, synthetic_dir, text_encoder, None, options=options)
+    assert report.deleted == ["items-v1"]
+    assert [(v.name, v.live) for v in list_versions(client, "items")] == [("items-v2", False), ("items-v3", True)]
+
+
+def test_strict_aborts_deletes_the_new_version_and_leaves_the_alias(
+        client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+    _load(client, synthetic_dir, text_encoder, None)
+    with pytest.raises(CatalogError, match="--strict"):
+        _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(strict=True))
+    assert [v.name for v in list_versions(client, "items")] == ["items-v1"]
+    assert live_indices(client, "items") == ["items-v1"]
+
+
+def test_documents_the_cluster_refuses_are_reported_and_block_the_swap(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any) -> None:
+    cluster.fail_ids = {"p000010": (400, "mapper_parsing_exception"), "p000011": (400, "mapper_parsing_exception")}
+    rejects: list[Reject] = []
+    with pytest.raises(BulkFailure, match="2 document"):
+        _load(client, synthetic_dir, text_encoder, None, rejects=rejects)
+    refused = [r for r in rejects if r.stage == "index"]
+    assert sorted(r.id for r in refused) == ["p000010", "p000011"]
+    assert all(r.kind == "cluster_refused" and r.row is not None for r in refused)
+    assert list_versions(client, "items") == [] and live_indices(client, "items") == []
+
+
+def test_max_failed_lets_a_run_with_some_refused_documents_go_live(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any) -> None:
+    cluster.fail_ids = {"p000010": (400, "mapper_parsing_exception")}
+    report = _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(max_failed=1))
+    assert report.indexed == 120 and [f.id for f in report.failed] == ["p000010"]  # 121 valid without images
+    assert report.rows_read == report.indexed + report.rejected and report.swapped
+
+
+def test_a_catalogue_with_no_valid_row_does_not_replace_the_live_version(
+        client: Any, synthetic_dir: Any, text_encoder: Any, tmp_path: Path) -> None:
+    _load(client, synthetic_dir, text_encoder, None)
+    empty = tmp_path / "bad.jsonl"
+    empty.write_text('{"title": "no id"}\n', encoding="utf-8")
+    with pytest.raises(Exception, match="no document was indexed"):
+        load_catalog(client, empty, text_encoder=text_encoder)
+    assert live_indices(client, "items") == ["items-v1"] and len(list_versions(client, "items")) == 1
+
+
+def test_cf_vectors_are_applied_before_the_swap(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, tmp_path: Path) -> None:
+    vectors = tmp_path / "cf.jsonl"
+    vectors.write_text("".join(json.dumps({"id": f"p{i:06d}", "vector": [float(i), 1.0, 0.0]}) + "\n"
+                               for i in range(5)), encoding="utf-8")
+    report = _load(client, synthetic_dir, text_encoder, None,
+                   options=LoadOptions(cf_vectors=vectors, vectors=VectorOptions(engine="lucene")))
+    assert report.cf_updated == 5
+    index = cluster.indices[report.index]
+    assert index.docs["p000003"]["cf_vector"] == [3.0, 1.0, 0.0]
+    assert index.mappings["properties"]["cf_vector"]["dimension"] == 3
+    assert index.mappings["properties"]["cf_vector"]["method"]["space_type"] == "innerproduct"
+
+
+def test_searches_during_a_reload_never_fail(client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+    _load(client, synthetic_dir, text_encoder, None)
+    stop = threading.Event()
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                results.append(client.search(index="items", body={"query": {"match_all": {}}, "size": 1})
+                               ["hits"]["total"]["value"])
+            except BaseException as exc:  # noqa: BLE001 - any failure is what the test looks for
+                errors.append(exc)
+
+    searcher = threading.Thread(target=search)
+    searcher.start()
+    try:
+        for _ in range(2):
+            _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(keep=0))
+    finally:
+        stop.set()
+        searcher.join()
+    assert errors == [] and len(results) > 0 and set(results) == {121}  # 121 valid rows without images
+
+
+def test_rejects_file_collects_validation_embedding_and_cluster_rejects(
+        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any,
+        tmp_path: Path) -> None:
+    cluster.fail_ids = {"p000020": (400, "mapper_parsing_exception")}
+    with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
+        load_catalog(client, synthetic_dir.path, text_encoder=text_encoder, image_encoder=image_encoder,
+                     options=LoadOptions(max_failed=1), on_reject=rejects)
+    lines = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert sorted(x["stage"] for x in lines) == ["embed", "index"] + ["validate"] * 6
+    assert all(x["source"] == str(synthetic_dir.path) for x in lines)

@@ -20,6 +20,9 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
     The embedded node is reached through an in-process connection class (no socket), so the client's
     serialization, error mapping and helpers behave exactly as against a real cluster.
     """
+    from .serializer import OrjsonSerializer
+
+    kwargs.setdefault("serializer", OrjsonSerializer())
     if cluster:
         options: dict[str, Any] = {"timeout": 60}
         options.update(kwargs)

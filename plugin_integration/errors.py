@@ -6,6 +6,7 @@ Callers never parse error JSON themselves: :func:`translated` turns opensearch-p
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Any, Iterator
 
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
@@ -41,10 +42,19 @@ class ClusterError(RuntimeError):
 
 
 def from_transport(exc: TransportError, hint: str | None = None) -> ClusterError:
-    info = exc.info if isinstance(exc.info, dict) else {}
-    error = info.get("error") if isinstance(info, dict) else None
+    """The :class:`ClusterError` for an opensearch-py exception."""
+    return from_body(exc.status_code, exc.info, hint, fallback_type=str(exc.error))
+
+
+def from_body(status: int | str, body: Any, hint: str | None = None, fallback_type: str = "error") -> ClusterError:
+    """The :class:`ClusterError` for an error body the cluster answered with (``{"error": {...}, "status": N}``).
+
+    Also used for the per-item errors of ``_msearch`` / ``_bulk`` responses, which arrive inside a 200 answer.
+    """
+    info = body if isinstance(body, dict) else {}
+    error = info.get("error")
     if isinstance(error, dict):
-        type_ = str(error.get("type", exc.error))
+        type_ = str(error.get("type", fallback_type))
         reason = str(error.get("reason", ""))
         root = (error.get("root_cause") or [{}])[0]
         caused = error.get("caused_by")
@@ -53,14 +63,33 @@ def from_transport(exc: TransportError, hint: str | None = None) -> ClusterError
         elif isinstance(caused, dict) and caused.get("reason"):
             reason = f"{reason}: {caused.get('reason')}"
     else:
-        type_ = str(exc.error)
-        reason = str(error if error is not None else exc.info or exc.error)
-    return ClusterError(exc.status_code, type_, reason, hint, info)
+        type_ = fallback_type
+        reason = str(error if error is not None else body or fallback_type)
+    return ClusterError(status, type_, reason, hint, info)
+
+
+def _from_elasticsearch(exc: Exception, hint: str | None) -> ClusterError | None:
+    """The :class:`ClusterError` for an ``elasticsearch`` client exception, None for anything else.
+
+    The elasticsearch package is optional: it is only looked at when already imported (an Elasticsearch
+    client exists), so OpenSearch-only installs never import it.
+    """
+    elasticsearch = sys.modules.get("elasticsearch")
+    if elasticsearch is None:
+        return None
+    if isinstance(exc, elasticsearch.ApiError):
+        return from_body(exc.meta.status, exc.body, hint, fallback_type=str(exc.message))
+    if isinstance(exc, elasticsearch.ConnectionError):
+        return ClusterError("N/A", "connection_error", f"cannot reach the cluster: {exc}",
+                            hint or "check --cluster / MMLTR_CLUSTER, or omit it to use the embedded node")
+    if isinstance(exc, elasticsearch.TransportError):
+        return ClusterError("N/A", type(exc).__name__, str(exc), hint)
+    return None
 
 
 @contextlib.contextmanager
 def translated(hint: str | None = None) -> Iterator[None]:
-    """Turn opensearch-py exceptions raised inside the block into :class:`ClusterError`."""
+    """Turn opensearch-py (and elasticsearch) exceptions raised inside the block into :class:`ClusterError`."""
     try:
         yield
     except OSConnectionError as exc:
@@ -68,3 +97,8 @@ def translated(hint: str | None = None) -> Iterator[None]:
                            hint or "check --cluster / MMLTR_CLUSTER, or omit it to use the embedded node") from exc
     except TransportError as exc:
         raise from_transport(exc, hint) from exc
+    except Exception as exc:
+        translated_exc = _from_elasticsearch(exc, hint)
+        if translated_exc is None:
+            raise
+        raise translated_exc from exc

@@ -19,7 +19,10 @@ def smoothed_rate(hits: np.ndarray, trials: np.ndarray, strength: float = PRIOR_
     an unseen pair gets."""
     total = float(np.sum(trials))
     mean = float(np.sum(hits)) / total if total > 0 else 0.0
-    return (hits + strength * mean) / (trials + strength), mean
+    denominator = np.asarray(trials, dtype=float) + strength
+    rate = np.divide(np.asarray(hits, dtype=float) + strength * mean, denominator,
+                     out=np.full(denominator.shape, mean), where=denominator > 0)
+    return rate, mean
 
 
 def fit_ctr(sessions: SessionLog, prior_strength: float = PRIOR_STRENGTH) -> PositionBasedFit:

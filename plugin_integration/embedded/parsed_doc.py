@@ -210,8 +210,8 @@ class _Parser:
     def add_vector(self, mapper: FieldMapper, value: Any) -> None:
         if value is None:
             return
-        if not isinstance(value, list) or not value or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        vec = np.asarray(value) if isinstance(value, list) and value else None
+        if vec is None or vec.ndim != 1 or vec.dtype.kind not in "iuf":
             raise errors.mapper_parsing(
                 f"failed to parse field [{mapper.path}] of type [knn_vector] in document with id '{self.doc_id}'. "
                 "A knn_vector must be a JSON array of numbers", caused_by=errors.illegal_argument(
@@ -222,7 +222,7 @@ class _Parser:
                 f"Preview of field's value: '{_preview(value)}'",
                 caused_by=errors.illegal_argument(
                     f"Vector dimension mismatch. Expected: {mapper.dimension}, Given: {len(value)}"))
-        vec = np.asarray(value, dtype=np.float64)
+        vec = vec.astype(np.float64, copy=False)
         if not np.all(np.isfinite(vec)) or np.any(np.abs(vec) > np.finfo(np.float32).max):
             raise errors.mapper_parsing(
                 f"failed to parse field [{mapper.path}] of type [knn_vector] in document with id '{self.doc_id}'.",

@@ -164,7 +164,7 @@ def _grade(text: str, grade_map: Mapping[str, int] | None, scale: tuple[float, f
         low, high = scale
         if not low <= value <= high:
             raise ValueError("grade", f"grade {text} is outside the declared scale {low:g}..{high:g}")
-        value = round((value - low) / (high - low) * MAX_GRADE)
+        value = float(round((value - low) / (high - low) * MAX_GRADE))
     if not value.is_integer() or not 0 <= value <= MAX_GRADE:
         raise ValueError("grade", f"grade {text!r} must be an integer 0..{MAX_GRADE} (use --scale LOW HIGH to "
                          "map another range onto 0..4)")

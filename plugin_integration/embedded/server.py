@@ -44,6 +44,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "mmltr-embedded"
     node: Node
 
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out as separate writes; without TCP_NODELAY, Nagle + delayed ACKs add ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt: str, *args: Any) -> None:  # route http.server's stderr prints to logging
         log.debug("%s - " + fmt, self.address_string(), *args)
 

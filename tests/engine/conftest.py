@@ -5,6 +5,7 @@ Engine tests take ``client`` and run twice, once through the in-process connecti
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Iterator
 
@@ -19,7 +20,7 @@ from plugin_integration.embedded.server import make_server
 def _http_client(data_dir: str) -> Iterator[OpenSearch]:
     node = open_node(data_dir)
     server = make_server(node, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     client = OpenSearch(hosts=[f"http://127.0.0.1:{server.server_address[1]}"], timeout=30)
     try:
@@ -31,10 +32,38 @@ def _http_client(data_dir: str) -> Iterator[OpenSearch]:
         release_node(node)
 
 
-@pytest.fixture(params=["inprocess", "http"])
+REAL_CLUSTER = os.environ.get("MMLTR_TEST_CLUSTER")
+_PARAMS = ["inprocess", "http", pytest.param("cluster", marks=[
+    pytest.mark.cluster,
+    pytest.mark.skipif(not REAL_CLUSTER, reason="set MMLTR_TEST_CLUSTER=http://... to run against a real cluster")])]
+
+
+def _real_cluster_client() -> Iterator[OpenSearch]:
+    """A client on a real, DISPOSABLE cluster: every non-system index is deleted before and after the test."""
+    client = make_client(REAL_CLUSTER)
+    client.cluster.health(wait_for_status="yellow", timeout="30s")
+
+    def wipe() -> None:
+        for row in client.cat.indices(format="json", expand_wildcards="open"):
+            if not row["index"].startswith("."):
+                client.indices.delete(index=row["index"])
+        client.transport.perform_request("DELETE", "/_ltr", params={"ignore_unavailable": "true"}) \
+            if client.indices.exists(index=".ltrstore") else None
+
+    wipe()
+    try:
+        yield client
+    finally:
+        wipe()
+        client.close()
+
+
+@pytest.fixture(params=_PARAMS)
 def client(request: pytest.FixtureRequest, tmp_path) -> Iterator[OpenSearch]:
-    """An opensearch-py client on an empty embedded node (both transports)."""
-    if request.param == "inprocess":
+    """An opensearch-py client on an empty embedded node (both transports), or on MMLTR_TEST_CLUSTER."""
+    if request.param == "cluster":
+        yield from _real_cluster_client()
+    elif request.param == "inprocess":
         c = make_client(None, tmp_path / "node")
         try:
             yield c

@@ -30,18 +30,23 @@ def _scale(centre: np.ndarray | float, log_std: np.ndarray | float) -> np.ndarra
 
 def price_preferences(user: np.ndarray, price: np.ndarray, weights: np.ndarray, n_users: int, *,
                       smoothing: float = DEFAULT_SMOOTHING) -> PricePreferences:
-    priced = np.isfinite(price) & (price > 0)
-    u, w, lp = user[priced], weights[priced], np.log(price[priced]) if priced.any() else np.zeros(0)
-    if w.sum() > 0:
-        pop_mean = float(np.average(lp, weights=w))
-        pop_var = float(np.average((lp - pop_mean) ** 2, weights=w))
-    else:
-        pop_mean, pop_var = 0.0, 0.0
+    """Per-user centre and scale; NaN everywhere when no interaction has a price (no catalogue prices)."""
+    priced = np.isfinite(price) & (price > 0) & (weights > 0)
+    u, w = user[priced], weights[priced]
+    if not priced.any():
+        empty = np.full(n_users, np.nan)
+        return PricePreferences(empty, empty.copy(), float("nan"), float("nan"))
+    lp = np.log(price[priced])
+    pop_mean = float(np.average(lp, weights=w))
+    pop_var = float(np.average((lp - pop_mean) ** 2, weights=w))
     mass = np.bincount(u, weights=w, minlength=n_users)
-    mean = (np.bincount(u, weights=w * lp, minlength=n_users) + smoothing * pop_mean) / (mass + smoothing)
+    seen = mass > 0
+    denominator = np.where(seen, mass + smoothing, 1.0)
+    mean = np.where(seen, (np.bincount(u, weights=w * lp, minlength=n_users) + smoothing * pop_mean) / denominator,
+                    pop_mean)
     spread = np.bincount(u, weights=w * (lp - mean[u]) ** 2, minlength=n_users)
-    var = (spread + smoothing * pop_var) / (mass + smoothing)
+    var = np.where(seen, (spread + smoothing * pop_var) / denominator, pop_var)
     centre = np.exp(mean)
-    pop_centre = float(np.exp(pop_mean)) if w.sum() > 0 else float("nan")
-    pop_scale = float(_scale(pop_centre, np.sqrt(pop_var))) if w.sum() > 0 else float("nan")
-    return PricePreferences(centre, _scale(centre, np.sqrt(var)), pop_centre, pop_scale)
+    pop_centre = float(np.exp(pop_mean))
+    return PricePreferences(centre, _scale(centre, np.sqrt(var)), pop_centre, float(_scale(pop_centre,
+                                                                                             np.sqrt(pop_var))))

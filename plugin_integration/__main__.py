@@ -1,0 +1,4 @@
+"""``python -m plugin_integration`` runs the ``mmltr`` CLI."""
+from .cli import main
+
+main()

@@ -1,0 +1,277 @@
+"""Lucene-level query values (``TermQuery``, ``BooleanQuery``, ``BoostQuery``, ``DisjunctionMaxQuery``, ...).
+
+The DSL queries of :mod:`.text` and :mod:`.boolean` translate to these exactly as OpenSearch's query builders
+build Lucene queries; then :func:`rewrite_fully` applies Lucene 8.8's ``rewrite`` rules until nothing changes
+(``IndexSearcher.rewrite``). The rules matter for scores, not only for speed: ``BooleanQuery.rewrite`` merges
+duplicate SHOULD/MUST clauses into one boosted clause (so "coffee coffee maker" scores coffee with boost 2),
+inlines nested pure disjunctions into the parent (one double accumulation instead of a float per field), and
+removes single-clause wrappers; ``DisjunctionMaxQuery`` with tie 1 becomes a ``BooleanQuery``; nested
+``BoostQuery`` collapse to one float product. Each rewrite method mirrors its Lucene class and performs one
+step, like Lucene's, so the fixed point is the same.
+
+``key()`` plays the role of Lucene's ``equals``/``hashCode`` (clause sets are multisets); a query from another
+module (k-NN, function_score, ...) is opaque and only equal to itself. ``to_string()`` is Lucene's
+``toString``, which explanations quote.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Hashable, Iterable
+
+import numpy as np
+
+from ...similarity import java_float_str
+from ..query import Query
+
+if TYPE_CHECKING:
+    from ..context import SearchContext
+    from ..query import Weight
+
+F32 = np.float32
+MUST, FILTER, SHOULD, MUST_NOT = "MUST", "FILTER", "SHOULD", "MUST_NOT"
+_OCCUR_PREFIX = {MUST: "+", FILTER: "#", SHOULD: "", MUST_NOT: "-"}
+
+
+def key(query: Query) -> Hashable:
+    """Lucene equality of queries: structural for the classes here, identity for anything else."""
+    fn = getattr(query, "key", None)
+    return fn() if callable(fn) else ("opaque", id(query))
+
+
+def to_string(query: Query, field: str | None = None) -> str:
+    fn = getattr(query, "to_string", None)
+    if callable(fn):
+        return fn(field)
+    return type(query).__name__
+
+
+def rewrite_step(query: Query, ctx: "SearchContext") -> Query:
+    fn = getattr(query, "rewrite_step", None)
+    return fn(ctx) if callable(fn) else query.rewrite(ctx)
+
+
+def rewrite_fully(query: Query, ctx: "SearchContext") -> Query:
+    """``IndexSearcher.rewrite``: rewrite until the query no longer changes."""
+    for _ in range(10_000):
+        rewritten = rewrite_step(query, ctx)
+        if rewritten is query:
+            return query
+        query = rewritten
+    raise RuntimeError(f"query rewrite did not converge: {to_string(query)}")
+
+
+class LuceneQuery(Query):
+    """Base of the Lucene-level queries: already rewritten means ``rewrite(ctx)`` runs the fixed point."""
+
+    def rewrite(self, ctx: "SearchContext") -> Query:
+        return rewrite_fully(self, ctx)
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        return self
+
+    def key(self) -> Hashable:
+        raise NotImplementedError
+
+    def to_string(self, field: str | None = None) -> str:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class TermQuery(LuceneQuery):
+    field: str
+    term: str
+
+    def key(self) -> Hashable:
+        return ("term", self.field, self.term)
+
+    def to_string(self, field: str | None = None) -> str:
+        return self.term if field == self.field else f"{self.field}:{self.term}"
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import TermWeight
+
+        return TermWeight(self, ctx, F32(boost), needs_scores)
+
+
+@dataclass(eq=False)
+class BoostQuery(LuceneQuery):
+    query: Query
+    boost: float
+
+    def key(self) -> Hashable:
+        return ("boost", key(self.query), float(F32(self.boost)))
+
+    def to_string(self, field: str | None = None) -> str:
+        return f"({to_string(self.query, field)})^{java_float_str(self.boost)}"
+
+    def children(self) -> Iterable[Query]:
+        return (self.query,)
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        # BoostQuery.rewrite (Lucene 8.8)
+        rewritten = rewrite_step(self.query, ctx)
+        if F32(self.boost) == F32(1):
+            return rewritten
+        if isinstance(rewritten, BoostQuery):
+            return BoostQuery(rewritten.query, float(F32(self.boost) * F32(rewritten.boost)))
+        if F32(self.boost) == F32(0) and not isinstance(rewritten, ConstantScoreQuery):
+            return BoostQuery(ConstantScoreQuery(rewritten), 0.0)
+        if rewritten is not self.query:
+            return BoostQuery(rewritten, self.boost)
+        return self
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        return self.query.create_weight(ctx, F32(F32(boost) * F32(self.boost)), needs_scores)
+
+
+@dataclass(eq=False)
+class ConstantScoreQuery(LuceneQuery):
+    query: Query
+
+    def key(self) -> Hashable:
+        return ("constant", key(self.query))
+
+    def to_string(self, field: str | None = None) -> str:
+        return f"ConstantScore({to_string(self.query, field)})"
+
+    def children(self) -> Iterable[Query]:
+        return (self.query,)
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        rewritten = rewrite_step(self.query, ctx)
+        if rewritten is not self.query:
+            return ConstantScoreQuery(rewritten)
+        if isinstance(rewritten, ConstantScoreQuery):
+            return rewritten
+        if isinstance(rewritten, BoostQuery):
+            return ConstantScoreQuery(rewritten.query)
+        return self
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import ConstantScoreWeight
+
+        inner = self.query.create_weight(ctx, 1.0, False)
+        return ConstantScoreWeight(self, inner, F32(boost)) if needs_scores else inner
+
+
+@dataclass(eq=False)
+class MatchAllDocsQuery(LuceneQuery):
+    def key(self) -> Hashable:
+        return ("match_all",)
+
+    def to_string(self, field: str | None = None) -> str:
+        return "*:*"
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import MatchAllDocsWeight
+
+        return MatchAllDocsWeight(self, F32(boost))
+
+
+@dataclass(eq=False)
+class MatchNoDocsQuery(LuceneQuery):
+    reason: str = ""
+
+    def key(self) -> Hashable:
+        return ("match_none",)  # Lucene: every MatchNoDocsQuery equals every other
+
+    def to_string(self, field: str | None = None) -> str:
+        return f'MatchNoDocsQuery("{self.reason}")'
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import MatchNoDocsWeight
+
+        return MatchNoDocsWeight(self)
+
+
+@dataclass(eq=False)
+class DisjunctionMaxQuery(LuceneQuery):
+    disjuncts: tuple[Query, ...]
+    tie_breaker: float = 0.0
+
+    def key(self) -> Hashable:
+        return ("dis_max", float(F32(self.tie_breaker)), frozenset(Counter(key(q) for q in self.disjuncts).items()))
+
+    def to_string(self, field: str | None = None) -> str:
+        inner = " | ".join(to_string(q, field) for q in self.disjuncts)
+        tie = f"~{java_float_str(self.tie_breaker)}" if F32(self.tie_breaker) != F32(0) else ""
+        return f"({inner}){tie}"
+
+    def children(self) -> Iterable[Query]:
+        return self.disjuncts
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        # DisjunctionMaxQuery.rewrite (Lucene 8.8)
+        if len(self.disjuncts) == 1:
+            return self.disjuncts[0]
+        if F32(self.tie_breaker) == F32(1):
+            return BooleanQuery(tuple((SHOULD, q) for q in self.disjuncts))
+        rewritten = tuple(rewrite_step(q, ctx) for q in self.disjuncts)
+        if any(r is not q for r, q in zip(rewritten, self.disjuncts)):
+            return DisjunctionMaxQuery(rewritten, self.tie_breaker)
+        return self
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import DisjunctionMaxWeight
+
+        weights = [q.create_weight(ctx, boost, needs_scores) for q in self.disjuncts]
+        return DisjunctionMaxWeight(self, weights, F32(self.tie_breaker))
+
+
+@dataclass(eq=False)
+class BooleanQuery(LuceneQuery):
+    clauses: tuple[tuple[str, Query], ...]
+    minimum_should_match: int = 0
+
+    def key(self) -> Hashable:
+        return ("bool", self.minimum_should_match, frozenset(Counter((o, key(q)) for o, q in self.clauses).items()))
+
+    def to_string(self, field: str | None = None) -> str:
+        parts = []
+        for occur, q in self.clauses:
+            text = to_string(q, field)
+            parts.append(_OCCUR_PREFIX[occur] + (f"({text})" if isinstance(q, BooleanQuery) else text))
+        body = " ".join(parts)
+        if self.minimum_should_match > 0:
+            return f"({body})~{self.minimum_should_match}"
+        return body
+
+    def children(self) -> Iterable[Query]:
+        return tuple(q for _, q in self.clauses)
+
+    def of(self, occur: str) -> list[Query]:
+        return [q for o, q in self.clauses if o == occur]
+
+    @property
+    def is_pure_disjunction(self) -> bool:
+        return all(o == SHOULD for o, _ in self.clauses) and self.minimum_should_match <= 1
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        from .boolean_rewrite import rewrite_boolean
+
+        return rewrite_boolean(self, ctx)
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        from .lucene_weights import BooleanWeight
+
+        weights = []
+        for occur, q in self.clauses:
+            scoring = needs_scores and occur in (MUST, SHOULD)
+            weights.append((occur, q.create_weight(ctx, boost, scoring)))
+        return BooleanWeight(self, weights, self.minimum_should_match, needs_scores)
+
+
+def to_lucene(query: Query, ctx: "SearchContext", in_filter: bool = False) -> Query:
+    """The Lucene form of a parsed query, before the rewrite fixed point (``QueryBuilder.toQuery``)."""
+    fn = getattr(query, "to_lucene", None)
+    if callable(fn):
+        return fn(ctx, in_filter)
+    return query.rewrite(ctx)
+
+
+def boosted(query: Query, boost: float) -> Query:
+    """``AbstractQueryBuilder.toQuery``: wrap in a ``BoostQuery`` unless the boost is 1 (or nothing matches)."""
+    if F32(boost) == F32(1) or isinstance(query, MatchNoDocsQuery):
+        return query
+    return BoostQuery(query, boost)

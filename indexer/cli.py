@@ -150,7 +150,8 @@ def load(ctx: Any, catalog: Path, alias: str, images_dir: Path | None, fmt: str 
         try:
             with load_progress(console, enabled=not no_progress) as progress:
                 report = load_catalog(client, catalog, text_encoder=text, image_encoder=image, cache=cache,
-                                      options=options, on_reject=rejects_file, progress=progress)
+                                      options=options, on_reject=rejects_file, progress=progress,
+                                      meta={"text_encoder_spec": text_encoder, "image_encoder_spec": image_encoder})
         finally:
             cache.close()
     Console().print(load_summary(report, str(rejects_path)))

@@ -1,24 +1,30 @@
 """``mmltr judgments``, ``mmltr clickmodel`` and ``mmltr profiles``: behaviour in, judgments and profiles out.
 
-The ``ltr.cli*`` modules are the only part of ``ltr`` that may talk to a cluster, through the opensearch-py client
-of the root ``CliContext`` (``profiles build`` writes the ``users`` index and the items' CF vectors, see
-``ltr.cli_profiles``). The root group in ``plugin_integration.cli`` mounts the three groups defined here.
+The ``ltr.cli*`` modules are the only part of ``ltr`` that may talk to a cluster, through the opensearch-py
+client of the root ``CliContext`` (``profiles build`` writes the ``users`` index and the items' CF vectors,
+see ``ltr.cli_profiles``). The root group in ``plugin_integration.cli`` mounts the three groups defined here.
 Exit codes: 0 done; 3 done, but rows were rejected (see the rejects file); 1 failed (message on stderr).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .clickmodels import CLICK_MODELS, COMPARABLE_MODELS, fit_click_model
-from .clickmodels.compare import compare_models
 from .cli_common import finish, friendly_errors, load_log, log_options
 from .cli_profiles import profiles
 from .cli_render import console, render_comparison, render_grades, render_report
-from .judgments import DEFAULT_MIN_EVIDENCE, DEFAULT_THRESHOLDS, import_labels, judgments_from_model, \
-    write_judgments
+from .clickmodels import CLICK_MODELS, COMPARABLE_MODELS, fit_click_model
+from .clickmodels.compare import compare_models
+from .judgments import (
+    DEFAULT_MIN_EVIDENCE,
+    DEFAULT_THRESHOLDS,
+    import_labels,
+    judgments_from_model,
+    write_judgments,
+)
 from .sessions import per_user_sessions, split_sessions
 
 __all__ = ["clickmodel", "judgments", "profiles"]
@@ -61,6 +67,9 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
     if per_user:
         fit_on, anonymous = per_user_sessions(sessions)
         report.note("anonymous_sessions_not_personalized", anonymous)
+        if len(fit_on) == 0:
+            raise click.ClickException(f"{log_path}: --per-user needs searches with a user_id; all "
+                                       f"{anonymous:,} sessions are anonymous")
     fitted = fit_click_model(model, fit_on)
     graded, grade_report = judgments_from_model(fitted, min_evidence=min_evidence, thresholds=thresholds)
     report = report.merge(grade_report)
@@ -125,7 +134,8 @@ def clickmodel() -> None:
 @click.argument("log_path", metavar="LOG", type=click.Path(exists=True, path_type=Path))
 @click.option("--models", default=",".join(COMPARABLE_MODELS), show_default=True,
               help="Comma-separated models to compare.")
-@click.option("--split", "split_method", type=click.Choice(["time", "random"]), default="time", show_default=True)
+@click.option("--split", "split_method", type=click.Choice(["time", "random"]), default="time",
+              show_default=True)
 @click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
               show_default=True)
 @click.option("--per-rank/--no-per-rank", default=True, show_default=True, help="Perplexity per rank too.")

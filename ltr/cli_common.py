@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
+from .cli_render import console
 from .clicklog import ClickLog, ClickLogError, read_click_log
 from .clickmodels.base import EmptyLogError
-from .cli_render import console
 from .join import DEFAULT_CLOCK_SKEW_S, DEFAULT_JOIN_WINDOW_S, JoinedEvents, join_events
 from .judgments import JudgmentsError
 from .report import DataReport, write_rejects

@@ -21,7 +21,13 @@ from .cli_render import console, render_report
 from .profiles import CFConfig, ItemAttributes, ProfileConfig, UserItemEvents, build_profiles, fit_cf
 from .profiles.evaluate import holdout_split, recall_at_k
 from .profiles.model import ItemVectors, UserProfiles
-from .profiles.store import cf_update_actions, profile_actions, users_index_body, write_item_vectors, write_profiles
+from .profiles.store import (
+    cf_update_actions,
+    profile_actions,
+    users_index_body,
+    write_item_vectors,
+    write_profiles,
+)
 from .report import DataReport
 
 log = logging.getLogger(__name__)
@@ -35,7 +41,8 @@ def profiles() -> None:
 
 @profiles.command("build")
 @click.argument("log_path", metavar="LOG", type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("profiles.parquet"),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("profiles.parquet"),
               show_default=True, help="Profiles Parquet file.")
 @click.option("--item-vectors-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CF item vectors Parquet file (default: OUTPUT with .items.parquet).")
@@ -52,11 +59,12 @@ def profiles() -> None:
               help="Also write profiles and CF item vectors to the cluster.")
 @click.option("--users-index", default="users", show_default=True)
 @click.option("--items-alias", default="items", show_default=True)
-@click.option("--evaluate", is_flag=True, help="Report recall@10 of CF vs popularity on held-out interactions.")
+@click.option("--evaluate", is_flag=True,
+              help="Report recall@10 of CF vs popularity on held-out interactions.")
 @log_options
 @friendly_errors
 @click.pass_obj
-def build(obj: Any, log_path: Path, output: Path, item_vectors_out: Path | None, factors: int, method: str,
+def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | None, factors: int, method: str,
           iterations: int, half_life_days: float, catalog: Path | None, text_field: str, image_field: str,
           use_cluster: bool, users_index: str, items_alias: str, evaluate: bool, **options: Any) -> None:
     """Build user profiles and CF item vectors from the interactions in LOG."""
@@ -79,8 +87,8 @@ def build(obj: Any, log_path: Path, output: Path, item_vectors_out: Path | None,
     write_profiles(output, user_profiles)
     write_item_vectors(item_vectors_out, item_vectors)
     render_report(report, str(log_path))
-    console.print(f"{len(user_profiles):,} profiles -> {output}; {len(item_vectors.item_ids):,} CF item vectors "
-                  f"({item_vectors.dim} dims) -> {item_vectors_out}")
+    console.print(f"{len(user_profiles):,} profiles -> {output}; {len(item_vectors.item_ids):,} CF item "
+                  f"vectors ({item_vectors.dim} dims) -> {item_vectors_out}")
     if evaluate:
         _evaluate(events, config)
     if client is not None:
@@ -109,13 +117,19 @@ def _index_frame(client: Any, alias: str, text_field: str, image_field: str) -> 
     from opensearchpy import NotFoundError, helpers
 
     fields = ["category", "brand", "price", text_field, image_field]
+    query = {"query": {"match_all": {}}, "_source": fields}
     try:
         rows = [{"id": hit["_id"], **{f: hit.get("_source", {}).get(f) for f in fields}}
-                for hit in helpers.scan(client, index=alias, query={"query": {"match_all": {}}, "_source": fields})]
+                for hit in helpers.scan(client, index=alias, query=query)]
     except NotFoundError:
-        console.print(f"[yellow]no index {alias!r}: affinity, price and taste stay neutral (pass --catalog)[/yellow]")
+        console.print(f"[yellow]no index {alias!r}: affinity, price and taste stay neutral "
+                      "(pass --catalog)[/yellow]")
         return None
-    return pd.DataFrame(rows, columns=["id", *fields]) if rows else None
+    if not rows:
+        console.print(f"[yellow]{alias!r} returned no items: affinity, price and taste stay neutral "
+                      "(pass --catalog)[/yellow]")
+        return None
+    return pd.DataFrame(rows, columns=["id", *fields])
 
 
 def _evaluate(events: UserItemEvents, config: ProfileConfig) -> None:
@@ -126,7 +140,8 @@ def _evaluate(events: UserItemEvents, config: ProfileConfig) -> None:
     matrix = train.matrix(train.weights(config.event_weights, config.half_life_days))
     model = fit_cf(matrix, config.cf)
     result = recall_at_k(model.user_factors, model.item_factors, matrix, test)
-    table = Table(title=f"Held-out recall@{result.k} ({result.users:,} users; {whole:,} single-item users not held out)")
+    table = Table(title=f"Held-out recall@{result.k} ({result.users:,} users; {whole:,} single-item users "
+                        "not held out)")
     table.add_column("ranker")
     table.add_column(f"recall@{result.k}", justify="right")
     table.add_row(f"CF ({config.cf.method})", f"{result.cf_recall:.4f}")
@@ -140,21 +155,25 @@ def _write_cluster(client: Any, user_profiles: UserProfiles, item_vectors: ItemV
         client.indices.create(index=users_index, body=users_index_body())
     ok, failed = _bulk(client, profile_actions(user_profiles, users_index))
     client.indices.refresh(index=users_index)
-    console.print(f"{ok:,} profiles -> index {users_index!r}" + (f", [red]{len(failed):,} failed[/red]" if failed else ""))
+    console.print(f"{ok:,} profiles -> index {users_index!r}"
+                  + (f", [red]{len(failed):,} failed[/red]" if failed else ""))
     _count_failures(report, failed, "profile_write_failed", f"the {users_index!r} index mapping")
     if not client.indices.exists(index=items_alias):
-        console.print(f"[yellow]no index or alias {items_alias!r}: CF item vectors are only in Parquet[/yellow]")
+        console.print(f"[yellow]no index or alias {items_alias!r}: CF item vectors are only in "
+                      "Parquet[/yellow]")
         return
     ok, failed = _bulk(client, cf_update_actions(item_vectors, items_alias, all_item_ids))
     missing = [f for f in failed if f.get("status") == 404]
     other = [f for f in failed if f.get("status") != 404]
     report.note("cf_items_not_in_index", len(missing),
-                example=f"item {missing[0].get('_id')!r} is in the log but not in {items_alias!r}" if missing else None)
+                example=f"item {missing[0].get('_id')!r} is in the log but not in {items_alias!r}"
+                if missing else None)
     _count_failures(report, other, "cf_vector_write_failed",
                     f"the {items_alias!r} mapping: cf_vector must be a knn_vector of {item_vectors.dim} dims")
     client.indices.refresh(index=items_alias)
-    console.print(f"{ok:,} item CF vectors -> {items_alias!r}" + (f"; {len(missing):,} logged items not in the "
-                  "index" if missing else "") + (f"; [red]{len(other):,} failed[/red]" if other else ""))
+    console.print(f"{ok:,} item CF vectors -> {items_alias!r}"
+                  + (f"; {len(missing):,} logged items not in the index" if missing else "")
+                  + (f"; [red]{len(other):,} failed[/red]" if other else ""))
 
 
 def _bulk(client: Any, actions: Any) -> tuple[int, list[dict[str, Any]]]:

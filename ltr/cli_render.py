@@ -1,4 +1,4 @@
-"""Rich rendering for the ``judgments``, ``clickmodel`` and ``profiles`` commands (output lives only in CLIs)."""
+"""Rich rendering for the ``judgments``, ``clickmodel`` and ``profiles`` commands (output lives in CLIs)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -42,7 +42,8 @@ def render_report(report: DataReport, title: str) -> None:
     for name, n in sorted(report.notes.items()):
         if n:
             example = (report.examples.get(name) or [""])[0]
-            table.add_row("rule", name, f"{n:,}", _EXPLAIN.get(name, "") + (f"  e.g. {example}" if example else ""))
+            note = _EXPLAIN.get(name, "") + (f"  e.g. {example}" if example else "")
+            table.add_row("rule", name, f"{n:,}", note)
     for name, n in sorted(report.rejected.items()):
         table.add_row("[red]rejected[/red]", name, f"{n:,}", (report.examples.get(name) or [""])[0])
     console.print(table)

@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import orjson
@@ -37,10 +37,10 @@ class ClickLogError(Exception):
 class ClickLog:
     """Searches and interactions as parallel arrays over shared vocabularies (``-1`` = none/anonymous).
 
-    Searches: ``search_*`` arrays, results of search ``i`` are ``result_docs[result_offsets[i]:result_offsets[i+1]]``
-    (``-1`` marks a duplicate doc left as a hole so later positions keep their rank).
-    Events: ``event_*`` arrays; ``event_search`` is ``-1`` for an unknown search id (kept in
-    ``unknown_search_keys`` for the report).
+    Searches: ``search_*`` arrays; the results of search ``i`` are
+    ``result_docs[result_offsets[i]:result_offsets[i + 1]]`` (``-1`` marks a duplicate doc left as a hole so
+    later positions keep their rank). Events: ``event_*`` arrays; ``event_search`` is ``-1`` for an unknown
+    search id (kept in ``unknown_search_keys`` for the report).
     """
 
     files: tuple[str, ...]
@@ -85,7 +85,7 @@ def normalize_query(query: str) -> str:
 
 
 class LogBuilder:
-    """Accumulates parsed rows into growable typed arrays; :meth:`build` freezes them into a :class:`ClickLog`."""
+    """Accumulates parsed rows into growable typed arrays; :meth:`build` freezes them into a ClickLog."""
 
     def __init__(self, report: DataReport) -> None:
         self.report = report
@@ -122,12 +122,14 @@ class LogBuilder:
             same = list(self._results[start:end]) == _holes(ids, event.results)
             where = f"{self.files[file]}:{line}"
             if same:
-                self.report.note("duplicate_search", example=f"{where}: search_id {event.search_id!r} repeated")
+                self.report.note("duplicate_search",
+                                 example=f"{where}: search_id {event.search_id!r} repeated")
             else:
                 self.report.reject(Reject(self.files[file], line, "conflicting_search",
-                                          f"search_id {event.search_id!r} was already read with other results "
-                                          f"(line {self._s_line[previous]}); the first one is kept. Give each "
-                                          f"search a unique search_id", "search_id", event.search_id))
+                                          f"search_id {event.search_id!r} was already read with other "
+                                          f"results (line {self._s_line[previous]}); the first one is kept. "
+                                          "Give each search a unique search_id", "search_id",
+                                          event.search_id))
             return
         if len(set(event.results)) != len(event.results):
             self.report.note("duplicate_result_doc", example=f"{self.files[file]}:{line}: search "
@@ -144,7 +146,8 @@ class LogBuilder:
         self._results.extend(ids)
         self._offsets.append(len(self._results))
         if not ids:
-            self.report.note("empty_results", example=f"{self.files[file]}:{line}: search {event.search_id!r}")
+            self.report.note("empty_results",
+                             example=f"{self.files[file]}:{line}: search {event.search_id!r}")
 
     def add_interaction(self, event: Interaction, file: int, line: int) -> None:
         search = self._search_index.get(event.search_id, -1)
@@ -181,7 +184,7 @@ class LogBuilder:
             event_line=_np(self._e_line, np.int64), unknown_search_keys=unknown, report=self.report)
 
 
-def _np(values: array, dtype: type) -> np.ndarray:
+def _np(values: array[Any], dtype: type) -> np.ndarray:
     return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.zeros(0, dtype=dtype)
 
 
@@ -196,7 +199,9 @@ def _holes(ids: list[int], names: tuple[str, ...]) -> list[int]:
 
 def open_text(path: Path) -> IO[bytes]:
     """Open a log file for binary line reading, transparently gunzipping ``*.gz``."""
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile reads bytes lines like IO
+    return open(path, "rb")
 
 
 def iter_json_rows(path: Path, report: DataReport) -> Iterator[tuple[int, dict[str, object]]]:
@@ -220,7 +225,8 @@ def iter_json_rows(path: Path, report: DataReport) -> Iterator[tuple[int, dict[s
 
 
 def read_jsonl_log(path: str | Path, builder: LogBuilder | None = None) -> ClickLog:
-    """Read our JSONL log: ``{"type": "search", ...}`` and ``{"type": "click"|"add_to_cart"|"purchase", ...}``."""
+    """Read our JSONL log: ``{"type": "search", ...}`` and ``{"type": "click" | "add_to_cart" | "purchase"}``
+    lines."""
     path = Path(path)
     builder = builder or LogBuilder(DataReport())
     report = builder.report
@@ -253,13 +259,14 @@ def read_click_log(path: str | Path, log_format: str = "auto", *, ordinal_base: 
     """
     path = Path(path)
     if not path.exists():
-        raise ClickLogError(f"click log {path} does not exist; pass a JSONL log file or a UBI export directory")
+        raise ClickLogError(f"click log {path} does not exist; pass a JSONL log file or a UBI export "
+                            "directory")
     if log_format == "auto":
         log_format = "ubi" if path.is_dir() or path.name.startswith("ubi_queries") else "jsonl"
     if log_format == "jsonl":
         if path.is_dir():
-            raise ClickLogError(f"{path} is a directory; a JSONL click log is one file (use --format ubi for a "
-                                "UBI export directory)")
+            raise ClickLogError(f"{path} is a directory; a JSONL click log is one file (use --format ubi "
+                                "for a UBI export directory)")
         result = read_jsonl_log(path)
     elif log_format == "ubi":
         from .ubi import find_ubi_files, read_ubi_log

@@ -4,8 +4,8 @@ Rules (each case is counted in the report; rejected events also go to the reject
 
 - unknown search id: rejected (``unknown_search``);
 - the doc id is the key: if it is in the search's results, its rank there is used; a differing or missing
-  ``position`` is corrected (``position_corrected``, ``position_missing``). If the doc is not in the results the
-  event is rejected: ``position_out_of_range`` when the given rank is outside the list, else
+  ``position`` is corrected (``position_corrected``, ``position_missing``). If the doc is not in the results
+  the event is rejected: ``position_out_of_range`` when the given rank is outside the list, else
   ``doc_not_in_results``;
 - clock skew: an event up to ``clock_skew_s`` before its search is kept (``clock_skew_tolerated``); earlier is
   rejected (``before_search``); later than ``join_window_s`` after it is rejected (``after_join_window``);
@@ -28,7 +28,7 @@ DEFAULT_JOIN_WINDOW_S = 24 * 3600.0
 
 @dataclass(frozen=True)
 class JoinedEvents:
-    """Accepted, deduplicated interactions with their search, 0-based rank, user (``-1`` anonymous) and time."""
+    """Accepted, deduplicated interactions: search, 0-based rank, user (``-1`` anonymous), action, time."""
 
     search: np.ndarray
     doc: np.ndarray
@@ -79,7 +79,8 @@ def join_events(log: ClickLog, *, clock_skew_s: float = DEFAULT_CLOCK_SKEW_S,
             if given != NO_POSITION and not in_range[event]:
                 _reject(report, log, event, "position_out_of_range", "position",
                         f"position {given} is outside the {int(length[event])} results of search "
-                        f"{log.search_ids[search[event]]!r} and the doc is not among them; positions are 0-based")
+                        f"{log.search_ids[search[event]]!r} and the doc is not among them; positions are "
+                        "0-based")
             else:
                 _reject(report, log, event, "doc_not_in_results", "doc_id",
                         f"doc {log.doc_ids[doc]!r} was not shown by search {log.search_ids[search[event]]!r}")
@@ -107,7 +108,8 @@ def join_events(log: ClickLog, *, clock_skew_s: float = DEFAULT_CLOCK_SKEW_S,
     # Deduplicate (search, doc, action) keeping the earliest: sort by time, keep first of each key.
     order = np.argsort(log.event_time[accepted], kind="stable")
     accepted, user = accepted[order], user[order]
-    key = (search[accepted] * max(len(log.doc_ids), 1) + log.event_doc[accepted]) * 4 + log.event_kind[accepted]
+    n_docs = max(len(log.doc_ids), 1)
+    key = (search[accepted] * n_docs + log.event_doc[accepted]) * 4 + log.event_kind[accepted]
     _, first = np.unique(key, return_index=True)
     first.sort()
     report.note("duplicate_event", len(accepted) - len(first))
@@ -119,15 +121,20 @@ def join_events(log: ClickLog, *, clock_skew_s: float = DEFAULT_CLOCK_SKEW_S,
                         time=log.event_time[accepted], user=user), report
 
 
-def _where(log: ClickLog, event: int) -> str:
-    return f"{log.files[log.event_file[event]]}:{int(log.event_line[event])}"
+def _file(log: ClickLog, event: int | np.integer) -> str:
+    return log.files[int(log.event_file[event])]
 
 
-def _reject(report: DataReport, log: ClickLog, event: int, reason: str, field: str, message: str,
+def _where(log: ClickLog, event: int | np.integer) -> str:
+    return f"{_file(log, event)}:{int(log.event_line[event])}"
+
+
+def _reject(report: DataReport, log: ClickLog, event: int | np.integer, reason: str, field: str, message: str,
             search_key: str | None = None) -> None:
     search = int(log.event_search[event])
     row = {"search_id": search_key if search < 0 else log.search_ids[search],
-           "doc_id": log.doc_ids[log.event_doc[event]], "type": InteractionKind(int(log.event_kind[event])).label,
+           "doc_id": log.doc_ids[log.event_doc[event]],
+           "type": InteractionKind(int(log.event_kind[event])).label,
            "position": int(log.event_position[event]) if log.event_position[event] != NO_POSITION else None,
            "timestamp": float(log.event_time[event])}
-    report.reject(Reject(log.files[log.event_file[event]], int(log.event_line[event]), reason, message, field, row))
+    report.reject(Reject(_file(log, event), int(log.event_line[event]), reason, message, field, row))

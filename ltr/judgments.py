@@ -1,8 +1,8 @@
 """Judgments: click-model estimates turned into grades 0..4, and the CSV contract ``qid,query,doc_id,grade``
 (optional ``user_id``), read, written and imported from human labels with row-level validation.
 
-A grade needs evidence: a (query, doc) pair shown fewer than ``min_evidence`` times gets no judgment (counted as
-``below_min_evidence``), because a doc clicked once in two impressions is noise, not a 4.
+A grade needs evidence: a (query, doc) pair shown fewer than ``min_evidence`` times gets no judgment (counted
+as ``below_min_evidence``), because a doc clicked once in two impressions is noise, not a 4.
 """
 from __future__ import annotations
 
@@ -40,12 +40,14 @@ def grades(relevance: np.ndarray, thresholds: Sequence[float] = DEFAULT_THRESHOL
     """Grade = number of thresholds at or below the relevance (thresholds ascending, 4 of them for 0..4)."""
     cuts = np.asarray(thresholds, dtype=float)
     if len(cuts) != MAX_GRADE or np.any(np.diff(cuts) <= 0):
-        raise ValueError(f"give {MAX_GRADE} strictly ascending thresholds (grades 1..{MAX_GRADE}), got {thresholds}")
+        raise ValueError(f"give {MAX_GRADE} strictly ascending thresholds (grades 1..{MAX_GRADE}), "
+                         f"got {thresholds}")
     return np.searchsorted(cuts, np.asarray(relevance, dtype=float), side="right").astype(np.int64)
 
 
 def judgments_from_model(model: FittedModel, *, min_evidence: int = DEFAULT_MIN_EVIDENCE,
-                         thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> tuple[list[Judgment], DataReport]:
+                         thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+                         ) -> tuple[list[Judgment], DataReport]:
     """Grade every (query, doc) pair with at least ``min_evidence`` impressions; sorted by qid, then grade."""
     report = DataReport()
     table = model.estimates()
@@ -55,9 +57,9 @@ def judgments_from_model(model: FittedModel, *, min_evidence: int = DEFAULT_MIN_
     table = table.assign(qid=[qid_for(q) for q in table["query"]])
     table = table.sort_values(["qid", "user_id", "grade", "doc_id"], ascending=[True, True, False, True],
                               na_position="first")
+    columns = (table[c] for c in ("qid", "query", "doc_id", "grade", "user_id"))
     out = [Judgment(qid, query, doc, int(grade), user if isinstance(user, str) else None)
-           for qid, query, doc, grade, user in zip(table["qid"], table["query"], table["doc_id"], table["grade"],
-                                                    table["user_id"])]
+           for qid, query, doc, grade, user in zip(*columns)]
     for g in range(MAX_GRADE + 1):
         report.count(f"grade_{g}", sum(1 for j in out if j.grade == g))
     report.count("judgments", len(out))
@@ -86,17 +88,15 @@ def import_labels(path: str | Path, *, grade_map: Mapping[str, int] | None = Non
                   columns: Mapping[str, str] | None = None) -> tuple[list[Judgment], DataReport]:
     """Import human labels into the judgments contract.
 
-    ``columns`` renames input columns to ours (``{"rating": "grade"}``); ``grade_map`` maps label text to grades
-    (``{"Exact": 4, "Irrelevant": 0}``); ``scale=(low, high)`` maps numbers linearly onto 0..4 (``(0, 3)`` sends
-    0, 1, 2, 3 to 0, 1, 3, 4). A missing ``qid`` is derived from the query (:func:`qid_for`).
+    ``columns`` renames input columns to ours (``{"rating": "grade"}``); ``grade_map`` maps label text to
+    grades (``{"Exact": 4, "Irrelevant": 0}``); ``scale=(low, high)`` maps numbers linearly onto 0..4
+    (``(0, 3)`` sends 0, 1, 2, 3 to 0, 1, 3, 4). A missing ``qid`` is derived from the query
+    (:func:`qid_for`).
     """
     path = Path(path)
     if not path.is_file():
         raise JudgmentsError(f"judgments file {path} does not exist")
-    report = DataReport()
-    out: list[Judgment] = []
-    seen: dict[tuple[str, str, str | None], int] = {}
-    qid_query: dict[str, str] = {}
+    table = _LabelTable(str(path))
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = [(columns or {}).get(c, c) for c in (reader.fieldnames or [])]
@@ -106,33 +106,47 @@ def import_labels(path: str | Path, *, grade_map: Mapping[str, int] | None = Non
                                  f"qid,query,doc_id,grade[,user_id] (found {', '.join(header) or 'nothing'})")
         reader.fieldnames = header
         for raw in reader:
-            line = reader.line_num
-            report.count("rows_read")
-            try:
-                judgment = _judgment(raw, grade_map, scale)
-            except ValueError as exc:
-                field, message = exc.args
-                report.reject(Reject(str(path), line, f"invalid_{field}", message, field, raw))
-                continue
-            if qid_query.setdefault(judgment.qid, judgment.query) != judgment.query:
-                report.reject(Reject(str(path), line, "qid_query_mismatch",
-                                     f"qid {judgment.qid!r} is already used for query {qid_query[judgment.qid]!r};"
-                                     " one qid per query", "qid", raw))
-                continue
-            key = (judgment.qid, judgment.doc_id, judgment.user_id)
-            if key in seen:
-                if out[seen[key]].grade == judgment.grade:
-                    report.note("duplicate_judgment", example=f"{path}:{line}: {key}")
-                else:
-                    report.reject(Reject(str(path), line, "conflicting_grade",
-                                         f"{key} already graded {out[seen[key]].grade}, here {judgment.grade}; "
-                                         "the first is kept", "grade", raw))
-                continue
-            seen[key] = len(out)
-            out.append(judgment)
-    report.count("judgments", len(out))
-    log.info("read %d judgments from %s (%d rejected)", len(out), path, report.n_rejected)
-    return out, report
+            table.add(raw, reader.line_num, grade_map, scale)
+    table.report.count("judgments", len(table.rows))
+    log.info("read %d judgments from %s (%d rejected)", len(table.rows), path, table.report.n_rejected)
+    return table.rows, table.report
+
+
+class _LabelTable:
+    """Accepted judgments so far, with the checks that need them: one query per qid, one grade per key."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.report = DataReport()
+        self.rows: list[Judgment] = []
+        self._index: dict[tuple[str, str, str | None], int] = {}
+        self._queries: dict[str, str] = {}
+
+    def add(self, raw: dict[str, str | None], line: int, grade_map: Mapping[str, int] | None,
+            scale: tuple[float, float] | None) -> None:
+        self.report.count("rows_read")
+        try:
+            judgment = _judgment(raw, grade_map, scale)
+        except ValueError as exc:
+            field, message = exc.args
+            self.report.reject(Reject(self.file, line, f"invalid_{field}", message, field, raw))
+            return
+        known_query = self._queries.setdefault(judgment.qid, judgment.query)
+        if known_query != judgment.query:
+            message = f"qid {judgment.qid!r} is already used for query {known_query!r}; one qid per query"
+            self.report.reject(Reject(self.file, line, "qid_query_mismatch", message, "qid", raw))
+            return
+        key = (judgment.qid, judgment.doc_id, judgment.user_id)
+        if key not in self._index:
+            self._index[key] = len(self.rows)
+            self.rows.append(judgment)
+            return
+        first = self.rows[self._index[key]].grade
+        if first == judgment.grade:
+            self.report.note("duplicate_judgment", example=f"{self.file}:{line}: {key}")
+        else:
+            self.report.reject(Reject(self.file, line, "conflicting_grade", f"{key} already graded {first}, "
+                                      f"here {judgment.grade}; the first is kept", "grade", raw))
 
 
 def _judgment(raw: Mapping[str, str | None], grade_map: Mapping[str, int] | None,
@@ -151,7 +165,8 @@ def _judgment(raw: Mapping[str, str | None], grade_map: Mapping[str, int] | None
 def _grade(text: str, grade_map: Mapping[str, int] | None, scale: tuple[float, float] | None) -> int:
     if grade_map is not None:
         if text not in grade_map:
-            raise ValueError("grade", f"grade {text!r} is not in the grade map ({', '.join(grade_map)}); add it "
+            raise ValueError("grade",
+                             f"grade {text!r} is not in the grade map ({', '.join(grade_map)}); add it "
                              "to --grade-map")
         value = float(grade_map[text])
     else:
@@ -166,6 +181,7 @@ def _grade(text: str, grade_map: Mapping[str, int] | None, scale: tuple[float, f
             raise ValueError("grade", f"grade {text} is outside the declared scale {low:g}..{high:g}")
         value = float(round((value - low) / (high - low) * MAX_GRADE))
     if not value.is_integer() or not 0 <= value <= MAX_GRADE:
-        raise ValueError("grade", f"grade {text!r} must be an integer 0..{MAX_GRADE} (use --scale LOW HIGH to "
+        raise ValueError("grade",
+                         f"grade {text!r} must be an integer 0..{MAX_GRADE} (use --scale LOW HIGH to "
                          "map another range onto 0..4)")
     return int(value)

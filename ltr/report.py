@@ -47,7 +47,8 @@ class DataReport:
 
     def merge(self, other: DataReport) -> DataReport:
         """A new report with both reports' counts (reading, then joining, then fitting)."""
-        merged = DataReport(self.counts + other.counts, self.notes + other.notes, self.rejected + other.rejected,
+        merged = DataReport(self.counts + other.counts, self.notes + other.notes,
+                            self.rejected + other.rejected,
                             {k: list(v) for k, v in self.examples.items()}, self.rejects + other.rejects)
         for reason, examples in other.examples.items():
             bucket = merged.examples.setdefault(reason, [])
@@ -66,7 +67,7 @@ class DataReport:
 
 
 def write_rejects(path: str | Path, rejects: list[Reject]) -> int:
-    """Write one JSON object per reject (file, line, reason, field, message, row); returns the number written."""
+    """Write one JSON object per reject (file, line, reason, field, message, row); returns how many."""
     with open(path, "wb") as out:
         for reject in rejects:
             out.write(orjson.dumps({"file": reject.file, "line": reject.line, "reason": reject.reason,

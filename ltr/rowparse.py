@@ -4,7 +4,7 @@ Each error names the field and how to fix it; the reader adds the file and line 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .types import Interaction, InteractionKind, SearchEvent
@@ -26,7 +26,8 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> float:
     """Epoch seconds from epoch seconds, epoch milliseconds or an ISO 8601 string (naive means UTC)."""
     if isinstance(value, bool) or value is None:
         raise RowError(name, "missing_field" if value is None else "invalid_field",
-                       f"'{name}' is required: epoch seconds, epoch milliseconds or ISO 8601 (2024-05-01T12:00:00Z)")
+                       f"'{name}' is required: epoch seconds, epoch milliseconds or ISO 8601 "
+                       "(2024-05-01T12:00:00Z)")
     if isinstance(value, (int, float)):
         seconds = float(value)
         return seconds / 1000.0 if abs(seconds) >= _MS_THRESHOLD else seconds
@@ -38,10 +39,11 @@ def parse_timestamp(value: Any, name: str = "timestamp") -> float:
                 return parse_timestamp(float(value), name)
             except ValueError:
                 pass
-            raise RowError(name, "invalid_field", f"'{name}' {value!r} is not a timestamp; use epoch seconds, "
+            raise RowError(name, "invalid_field",
+                           f"'{name}' {value!r} is not a timestamp; use epoch seconds, "
                            "epoch milliseconds or ISO 8601 (2024-05-01T12:00:00Z)") from None
         if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=timezone.utc)
+            stamp = stamp.replace(tzinfo=UTC)
         return stamp.timestamp()
     raise RowError(name, "invalid_field", f"'{name}' must be a number or an ISO 8601 string, "
                    f"got {type(value).__name__}")
@@ -101,12 +103,14 @@ def parse_query(value: Any, name: str = "query") -> str:
 def parse_search(row: dict[str, Any]) -> SearchEvent:
     """Our JSONL search row: ``search_id``, ``query``, ``results``, ``timestamp``, optional user/session."""
     return SearchEvent(search_id=required_id(row, "search_id"), query=parse_query(row.get("query")),
-                       results=parse_results(row.get("results")), timestamp=parse_timestamp(row.get("timestamp")),
+                       results=parse_results(row.get("results")),
+                       timestamp=parse_timestamp(row.get("timestamp")),
                        user_id=optional_id(row, "user_id"), session_id=optional_id(row, "session_id"))
 
 
 def parse_interaction(row: dict[str, Any], kind: InteractionKind) -> Interaction:
     """Our JSONL interaction row: ``search_id``, ``doc_id``, ``timestamp``, optional ``position`` and user."""
     return Interaction(search_id=required_id(row, "search_id"), doc_id=required_id(row, "doc_id"), kind=kind,
-                       timestamp=parse_timestamp(row.get("timestamp")), position=parse_position(row.get("position")),
+                       timestamp=parse_timestamp(row.get("timestamp")),
+                       position=parse_position(row.get("position")),
                        user_id=optional_id(row, "user_id"))

@@ -1,8 +1,9 @@
 """Sessions: each search joined with its clicks, add-to-carts and purchases, as padded position matrices.
 
 A :class:`SessionLog` holds ``n`` searches by ``K`` ranks: ``docs[i, r]`` is the doc shown at rank ``r`` of
-search ``i`` (``-1`` past the end of the list), and boolean matrices say what was done there. This is the input
-of every click model; the shape lets EM run as numpy operations over all sessions at once, one rank at a time.
+search ``i`` (``-1`` past the end of the list), and boolean matrices say what was done there. This is the
+input of every click model; the shape lets EM run as numpy operations over all sessions at once, one rank at
+a time.
 """
 from __future__ import annotations
 
@@ -62,8 +63,10 @@ class SessionLog:
         for i in range(len(self)):
             shown = np.flatnonzero(self.docs[i] >= 0)
             user = int(self.user[i])
-            yield Session(query=self.queries[self.query[i]], docs=tuple(self.doc_ids[d] for d in self.docs[i, shown]),
-                          clicks=tuple(self.clicks[i, shown].tolist()), carts=tuple(self.carts[i, shown].tolist()),
+            yield Session(query=self.queries[self.query[i]],
+                          docs=tuple(self.doc_ids[d] for d in self.docs[i, shown]),
+                          clicks=tuple(self.clicks[i, shown].tolist()),
+                          carts=tuple(self.carts[i, shown].tolist()),
                           purchases=tuple(self.purchases[i, shown].tolist()),
                           user_id=self.user_ids[user] if user >= 0 else None, timestamp=float(self.time[i]),
                           search_id=self.search_ids[i] if self.search_ids else "")
@@ -141,7 +144,8 @@ def per_user_sessions(sessions: SessionLog) -> tuple[SessionLog, int]:
     n_queries = max(len(sessions.queries), 1)
     return replace(subset, query=inverse.astype(np.int32).reshape(-1),
                    queries=tuple(sessions.queries[k % n_queries] for k in keys),
-                   query_users=tuple(sessions.user_ids[k // n_queries] for k in keys)), int(np.count_nonzero(~known))
+                   query_users=tuple(sessions.user_ids[k // n_queries] for k in keys)), \
+        int(np.count_nonzero(~known))
 
 
 def split_sessions(sessions: SessionLog, test_fraction: float = 0.2, method: str = "time",

@@ -1,10 +1,10 @@
-"""Simulated behaviour with known truth: click logs from a click model, and interactions from a taste structure.
+"""Simulated behaviour with known truth: click logs from a click model, interactions from a taste structure.
 
 Used by tests (do the fitted models recover the truth?), by benchmarks (logs of any size) and by the demo.
 
 - :func:`simulate_clicks`: searches over a synthetic catalogue; a noisy production ranker orders each query's
-  pool; users click following a DBN (attractiveness ``alpha``, satisfaction ``sigma``, continuation ``gamma``) or
-  a PBM (examination per rank times attractiveness); a clicked doc is added to the cart with
+  pool; users click following a DBN (attractiveness ``alpha``, satisfaction ``sigma``, continuation
+  ``gamma``) or a PBM (examination per rank times attractiveness); a clicked doc is added to the cart with
   ``cart_rate * sigma`` and bought with ``purchase_rate``.
 - :func:`simulate_interactions`: users with one or two favourite genres interact mostly inside them (popular
   items more often), the rest at random; what CF must recover.
@@ -12,6 +12,7 @@ Used by tests (do the fitted models recover the truth?), by benchmarks (logs of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ def make_catalog(genre: np.ndarray, n_genres: int, rng: np.random.Generator) -> 
     vectors = centroids[:, genre] + 0.6 * rng.normal(size=(2, n_items, VECTOR_DIM))
     vectors /= np.linalg.norm(vectors, axis=2, keepdims=True)
     price_centre = np.exp(rng.uniform(np.log(10), np.log(2000), n_genres))
-    names = [GENRES[g % len(GENRES)] + (f" {g // len(GENRES)}" if g >= len(GENRES) else "") for g in range(n_genres)]
+    names = [GENRES[g % len(GENRES)] + (f" {g // len(GENRES)}" if g >= len(GENRES) else "")
+             for g in range(n_genres)]
     return pd.DataFrame({
         "id": [f"d{i:06d}" for i in range(n_items)],
         "title": [f"{names[g]} model {i}" for i, g in enumerate(genre)],
@@ -88,7 +90,7 @@ class SimulatedLog:
     user_ids: tuple[str, ...] = field(default=())
 
     def truth(self) -> pd.DataFrame:
-        """One row per (query, doc) of the pools: the true ``alpha``, ``sigma`` and relevance ``alpha * sigma``."""
+        """One row per (query, doc) in the pools: true ``alpha``, ``sigma``, relevance ``alpha * sigma``."""
         q = np.repeat(np.arange(len(self.queries)), self.pools.shape[1])
         return pd.DataFrame({"query": np.asarray(self.queries, dtype=object)[q],
                              "doc_id": self.catalog["id"].to_numpy()[self.pools.ravel()],
@@ -99,9 +101,17 @@ class SimulatedLog:
         """The simulated sessions directly as a :class:`SessionLog` (no file round trip)."""
         doc_ids = tuple(self.catalog["id"])
         return SessionLog(queries=self.queries, doc_ids=doc_ids, user_ids=self.user_ids, query=self.query,
-                          user=self.user, time=self.time, search_ids=tuple(f"s{i:08d}" for i in range(len(self.query))),
+                          user=self.user, time=self.time,
+                          search_ids=tuple(f"s{i:08d}" for i in range(len(self.query))),
                           docs=self.shown.astype(np.int32), clicks=self.clicks, carts=self.carts,
                           purchases=self.purchases)
+
+
+def _query_text(q: int, genre: int, n_genres: int) -> str:
+    """"laptop", "laptop cheap", ..., then numbered rounds: distinct, readable query strings."""
+    qualifier = QUALIFIERS[q // n_genres % len(QUALIFIERS)]
+    rounds = q // (n_genres * len(QUALIFIERS))
+    return " ".join(filter(None, (GENRES[genre], qualifier, str(rounds) if rounds else "")))
 
 
 def default_examination(width: int) -> np.ndarray:
@@ -117,9 +127,7 @@ def simulate_clicks(config: ClickSimulation = ClickSimulation()) -> SimulatedLog
     query_genre = np.arange(config.n_queries) % n_genres
     catalog = make_catalog(np.repeat(query_genre, pool), n_genres, rng)
     pools = np.arange(len(catalog)).reshape(config.n_queries, pool)
-    queries = tuple(" ".join(filter(None, (GENRES[g], QUALIFIERS[q // n_genres % len(QUALIFIERS)],
-                                           str(q // (n_genres * len(QUALIFIERS))) if q >= n_genres * len(QUALIFIERS)
-                                           else ""))) for q, g in enumerate(query_genre))
+    queries = tuple(_query_text(q, int(g), n_genres) for q, g in enumerate(query_genre))
     alpha = rng.beta(1.0, 1.5, size=(config.n_queries, pool))
     sigma = rng.beta(1.5, 1.5, size=(config.n_queries, pool))
     examination = np.asarray(config.examination or default_examination(width), dtype=float)
@@ -208,7 +216,7 @@ def simulate_interactions(config: TasteSimulation = TasteSimulation()) -> Simula
                                  user.astype(np.int32), item.astype(np.int32), kind, time)
 
 
-def _event_rows(sim: SimulatedLog):  # type: ignore[no-untyped-def]
+def _event_rows(sim: SimulatedLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per search, its (rank, kind, delay) events: click, then add-to-cart, then purchase, in time order."""
     flags = np.stack([sim.clicks, sim.carts, sim.purchases])
     kind, row, rank = np.nonzero(flags)
@@ -233,7 +241,8 @@ def write_jsonl(sim: SimulatedLog, path: str) -> int:
             user = sim.user_ids[sim.user[i]] if sim.user[i] >= 0 else None
             results = doc_ids[sim.shown[i]].tolist()
             out.write(orjson.dumps({"type": "search", "search_id": search_id, "user_id": user,
-                                    "session_id": f"{user or 'anon'}-{int(t // 1800)}", "query": sim.queries[sim.query[i]],
+                                    "session_id": f"{user or 'anon'}-{int(t // 1800)}",
+                                    "query": sim.queries[sim.query[i]],
                                     "results": results, "timestamp": round(t, 3)}))
             out.write(b"\n")
             for e in range(bounds[i], bounds[i + 1]):
@@ -247,13 +256,13 @@ def write_jsonl(sim: SimulatedLog, path: str) -> int:
 
 def write_ubi(sim: SimulatedLog, directory: str, ordinal_base: int = 1) -> None:
     """Write the log as a UBI export: ``ubi_queries.ndjson`` and ``ubi_events.ndjson`` (ISO timestamps)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
     from pathlib import Path
 
     import orjson
 
     def iso(t: float) -> str:
-        return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     labels = ("click", "add_to_cart", "purchase")
     doc_ids = sim.catalog["id"].to_numpy()
@@ -266,7 +275,8 @@ def write_ubi(sim: SimulatedLog, directory: str, ordinal_base: int = 1) -> None:
             client = sim.user_ids[sim.user[i]] if sim.user[i] >= 0 else None
             results = doc_ids[sim.shown[i]].tolist()
             queries.write(orjson.dumps({"query_id": query_id, "client_id": client, "application": "sim",
-                                        "user_query": sim.queries[sim.query[i]], "query_response_hit_ids": results,
+                                        "user_query": sim.queries[sim.query[i]],
+                                        "query_response_hit_ids": results,
                                         "timestamp": iso(t)}) + b"\n")
             for e in range(bounds[i], bounds[i + 1]):
                 events.write(orjson.dumps({

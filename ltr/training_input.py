@@ -21,7 +21,7 @@ from .types import Judgment
 
 @dataclass(frozen=True)
 class PositionedRows:
-    """Rows ordered by search then position; columns ``search_id, qid, query, user_id, doc_id, position, grade``."""
+    """Rows by search then position: ``search_id, qid, query, user_id, doc_id, position, grade``."""
 
     frame: pd.DataFrame
 
@@ -89,7 +89,8 @@ def positioned_rows(sessions: SessionLog, judgments: Iterable[Judgment]) -> tupl
         "qid": [qids.get(int(q), "") for q in sessions.query[session]],
         "query": np.asarray(sessions.queries, dtype=object)[sessions.query[session]] if len(session) else [],
         "user_id": [sessions.user_ids[u] if u >= 0 else None for u in user],
-        "doc_id": np.asarray(sessions.doc_ids, dtype=object)[sessions.docs[session, rank]] if len(session) else [],
+        "doc_id": np.asarray(sessions.doc_ids, dtype=object)[sessions.docs[session, rank]] if len(session)
+        else [],
         "position": rank.astype(np.int32), "grade": grade[session, rank].astype(np.int32)})
     report.count("rows", len(frame))
     report.count("groups", int(len(np.unique(session))))

@@ -12,7 +12,7 @@ from enum import IntEnum
 
 
 class InteractionKind(IntEnum):
-    """Interaction types, ordered by how strong a relevance signal they are (purchase > add-to-cart > click)."""
+    """Interaction types, ordered by strength of relevance signal: purchase > add-to-cart > click."""
 
     CLICK = 0
     ADD_TO_CART = 1
@@ -63,7 +63,7 @@ class Interaction:
 
 @dataclass(frozen=True, slots=True)
 class Impression:
-    """A document shown at a 0-based position of a search (UBI ``impression`` events, or implied by results)."""
+    """A document shown at a 0-based position of a search (UBI ``impression`` events, or a result list)."""
 
     search_id: str
     doc_id: str
@@ -89,8 +89,8 @@ class Session:
         for name in ("clicks", "carts", "purchases"):
             flags = getattr(self, name)
             if flags and len(flags) != len(self.docs):
-                raise ValueError(f"Session {self.search_id or self.query!r}: {name} has {len(flags)} flags for "
-                                 f"{len(self.docs)} docs; give one flag per shown doc")
+                raise ValueError(f"Session {self.search_id or self.query!r}: {name} has {len(flags)} flags "
+                                 f"for {len(self.docs)} docs; give one flag per shown doc")
 
 
 @dataclass(frozen=True, slots=True)

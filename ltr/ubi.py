@@ -10,6 +10,7 @@ events, ordered by ordinal. Other actions (hover, page views, ...) are counted a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,12 @@ def _first(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def _documents(path: Path, report: DataReport):  # type: ignore[no-untyped-def]
+def _documents(path: Path, report: DataReport) -> Iterator[tuple[int, dict[str, Any]]]:
     """UBI documents with hit/bulk wrappers removed."""
     for line, row in iter_json_rows(path, report):
         if "_source" in row and isinstance(row["_source"], dict):
             yield line, row["_source"]
-        elif len(row) == 1 and next(iter(row)) in ("index", "create") and isinstance(next(iter(row.values())), dict):
+        elif len(row) == 1 and isinstance(row.get("index", row.get("create")), dict):
             report.count("bulk_action_lines")
         else:
             yield line, row
@@ -116,10 +117,12 @@ def read_ubi_log(queries_path: Path, events_path: Path, *, ordinal_base: int = 1
         action = row.get("action_name")
         try:
             if not isinstance(action, str) or not action:
-                raise RowError("action_name", "missing_field", "'action_name' is required (click, add_to_cart, "
+                raise RowError("action_name", "missing_field",
+                               "'action_name' is required (click, add_to_cart, "
                                "purchase or impression)")
             if action in _INTERACTIONS:
-                builder.add_interaction(parse_ubi_event(row, _INTERACTIONS[action], ordinal_base), events_file, line)
+                builder.add_interaction(parse_ubi_event(row, _INTERACTIONS[action], ordinal_base),
+                                        events_file, line)
                 report.count(action)
             elif action == "impression":
                 report.count("impression")

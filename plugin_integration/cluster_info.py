@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -164,8 +165,12 @@ class ClusterInfo:
 
 
 def _o19s_release_for_es(es_version: Version) -> Version:
-    """When the plugin version cannot be read, infer from ES: 1.5.9 shipped with ES 8.11.4 (#482)."""
-    return (1, 5, 9) if es_version >= (8, 11, 4) else (1, 5, 8)
+    """When the plugin version cannot be read, infer the o19s release from the first ES build that had it:
+    1.5.9 with ES 8.11.4 (#482), 1.5.10 with 8.17.2 (#500/#508), 1.5.12 with 9.0.8 (#518)."""
+    for es_first, release in (((9, 0, 8), (1, 5, 12)), ((8, 17, 2), (1, 5, 10)), ((8, 11, 4), (1, 5, 9))):
+        if es_version >= es_first:
+            return release
+    return (1, 5, 8)
 
 
 def from_responses(root: dict[str, Any], cat_plugins: list[dict[str, Any]] | None) -> ClusterInfo:
@@ -182,17 +187,24 @@ def from_responses(root: dict[str, Any], cat_plugins: list[dict[str, Any]] | Non
                        cluster_name=str(root.get("cluster_name", "")))
 
 
-def detect(client: Any, *, require_ltr: bool = False, require_knn: bool = False) -> ClusterInfo:
-    """Ask the cluster once (``GET /``, ``_cat/plugins``) and describe it.
+_DETECTED: weakref.WeakKeyDictionary[Any, ClusterInfo] = weakref.WeakKeyDictionary()
+
+
+def detect(client: Any, *, require_ltr: bool = False, require_knn: bool = False,
+           refresh: bool = False) -> ClusterInfo:
+    """Ask the cluster (``GET /``, ``_cat/plugins``) and describe it; once per client unless ``refresh``.
 
     ``require_ltr`` / ``require_knn`` raise a :class:`ClusterError` with an install hint when the plugin is
     absent, so commands fail before sending requests that would end in ``no [query] registered for [sltr]``.
     """
-    with translated("check that the cluster is up and the URL points at it"):
-        root = _body(client.info())
-        cat = _body(client.cat.plugins(format="json"))
-    info = from_responses(root, cat if isinstance(cat, list) else [])
-    log.debug("cluster: %s", info.describe())
+    info = None if refresh else _DETECTED.get(client)
+    if info is None:
+        with translated("check that the cluster is up and the URL points at it"):
+            root = _body(client.info())
+            cat = _body(client.cat.plugins(format="json"))
+        info = from_responses(root, cat if isinstance(cat, list) else [])
+        _DETECTED[client] = info
+        log.debug("cluster: %s", info.describe())
     if require_ltr:
         info.require_ltr()
     if require_knn:

@@ -71,7 +71,7 @@ class Feature:
             out.append(f"{label}: unknown template_language {self.template_language!r}; use one of "
                        f"{', '.join(TEMPLATE_LANGUAGES)}")
         elif self.template is None:
-            out.append(f"{label}: \"template\" is missing")
+            out.append(f"Field [template] is mandatory for feature [{self.name}]")
         elif self.template_language == "mustache":
             out.extend(f"{label}: {p}" for p in _mustache_problems(self.template, self.params))
         elif self.template_language == "derived_expression" and not isinstance(self.template, str):
@@ -178,8 +178,7 @@ class FeatureSet:
             out.append("the featureset has no features; a featureset needs at least one feature")
         names = [f.name for f in self.features]
         dupes = sorted({n for n in names if names.count(n) > 1 and isinstance(n, str)})
-        if dupes:
-            out.append(f"feature names must be unique in a set: {', '.join(dupes)} defined more than once")
+        out.extend(f"Feature [{n}] defined twice in this set: feature names must be unique in a set" for n in dupes)
         for feature in self.features:
             out.extend(feature.problems())
         return out

@@ -37,9 +37,12 @@ _REASON_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
                                   "them)"),
     (("error while parsing model",), "check --type and the definition (model/xgboost+json: nodeid, depth, split, "
                                      "split_condition, yes, no, missing, children; no gain/cover)"),
+    (("feature set", "does not exist"), _FEATURESET_MISSING),
     (("index_not_found", "ltrstore"), _STORE_MISSING),
     (("store", "does not exist"), _STORE_MISSING),
     (("model", "already exists"), _MODEL_IMMUTABLE),
+    (("not updatable",), _MODEL_IMMUTABLE),
+    (("featurestore name",), "pick a store name that is not feature(s), featureset(s) or model(s)"),
     (("no [query] registered for [sltr]",), "the cluster has no LTR plugin; check `_cat/plugins`"),
     (("mustache",), "a feature template does not render to a valid query; check quotes and {{#toJson}} for "
                     "vectors"),

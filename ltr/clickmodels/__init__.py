@@ -42,5 +42,5 @@ def fit_click_model(name: str, sessions: SessionLog, **options: Any) -> FittedMo
     return fit(sessions, **options)
 
 
-__all__ = ["CLICK_MODELS", "COMPARABLE_MODELS", "ConversionWeights", "EmptyLogError", "FitReport", "FittedModel",
-           "PairTable", "Perplexity", "fit_click_model"]
+__all__ = ["CLICK_MODELS", "COMPARABLE_MODELS", "ConversionWeights", "EmptyLogError", "FitReport",
+           "FittedModel", "PairTable", "Perplexity", "fit_click_model"]

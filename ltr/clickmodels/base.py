@@ -1,9 +1,9 @@
 """The contract every click model keeps: fit sessions, estimate relevance per (query, doc), predict clicks.
 
-``fit(sessions) -> FittedModel``. A fitted model exposes per-pair ``relevance`` (in [0, 1], what judgments grade)
-with its evidence (``impressions``, ``clicks``), and predicts click probabilities for any sessions, which
-gives the two held-out metrics of the click-model literature (Chuklin, Markov & de Rijke, *Click Models for
-Web Search*, 2015, ch. 4): log-likelihood (conditional click probabilities, mean per session, natural log)
+``fit(sessions) -> FittedModel``. A fitted model exposes per-pair ``relevance`` (in [0, 1], what judgments
+grade) with its evidence (``impressions``, ``clicks``), and predicts click probabilities for any sessions,
+which gives the two held-out metrics of the click-model literature (Chuklin, Markov & de Rijke, *Click Models
+for Web Search*, 2015, ch. 4): log-likelihood (conditional click probabilities, mean per session, natural log)
 and perplexity (unconditional click probabilities, per rank, averaged over ranks; 1 is perfect, 2 is a coin).
 Pairs unseen in training get the model's prior, so models can be compared on any held-out log.
 """
@@ -37,7 +37,7 @@ class PairTable:
 
     @classmethod
     def from_sessions(cls, sessions: SessionLog) -> tuple[PairTable, np.ndarray]:
-        """The pairs shown in ``sessions`` and the ``[n, K]`` pair index of every rank (``-1`` = not shown)."""
+        """The pairs shown in ``sessions`` and the ``[n, K]`` pair index of every rank (-1: not shown)."""
         n_docs = max(len(sessions.doc_ids), 1)
         shown = sessions.shown
         raw = sessions.query.astype(np.int64)[:, None] * n_docs + sessions.docs
@@ -81,7 +81,7 @@ def _query_labels(queries: tuple[str, ...], users: tuple[str | None, ...] | None
 
 
 def _remap(source: tuple[str, ...] | list[str], target: tuple[str, ...] | list[str]) -> np.ndarray:
-    return pd.Index(list(target)).get_indexer(list(source)).astype(np.int64)
+    return np.asarray(pd.Index(list(target)).get_indexer(list(source)), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,8 @@ def pair_counts(cells: np.ndarray, sessions: SessionLog, n_pairs: int) -> tuple[
 
 def require_sessions(sessions: SessionLog, model: str) -> None:
     if len(sessions) == 0 or not sessions.shown.any():
-        raise EmptyLogError(f"cannot fit {model}: the log has no sessions with results (check the read report)")
+        raise EmptyLogError(f"cannot fit {model}: the log has no sessions with results (check the read "
+                            "report)")
 
 
 Fitted = TypeVar("Fitted", bound=FittedModel)

@@ -34,7 +34,8 @@ def fit_coec(sessions: SessionLog, prior_strength: float = PRIOR_STRENGTH) -> Po
     impressions, clicks = pair_counts(cells, sessions, len(pairs))
     curve = position_curve(sessions)
     shown = cells >= 0
-    expected = np.bincount(cells[shown], weights=np.broadcast_to(curve, cells.shape)[shown], minlength=len(pairs))
+    expected = np.bincount(cells[shown], weights=np.broadcast_to(curve, cells.shape)[shown],
+                           minlength=len(pairs))
     alpha, mean = smoothed_rate(clicks, expected, prior_strength)
     alpha = np.clip(alpha, 0.0, 1.0)
     model = PositionBasedFit("coec", pairs, alpha, impressions, clicks,

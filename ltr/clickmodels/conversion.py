@@ -43,5 +43,6 @@ def fit_conversion(sessions: SessionLog, weights: ConversionWeights | None = Non
     earned = np.bincount(cells[shown], weights=utility[shown], minlength=len(coec.pairs))
     expected = np.bincount(cells[shown], weights=curve[shown], minlength=len(coec.pairs))
     relevance = np.clip(smoothed_rate(earned, expected, prior_strength)[0], 0.0, 1.0)
-    report = FitReport("conversion", coec.report.n_sessions, coec.report.n_pairs, 0, True, coec.report.log_likelihood)
+    report = FitReport("conversion", coec.report.n_sessions, coec.report.n_pairs, 0, True,
+                       coec.report.log_likelihood)
     return replace(coec, name="conversion", relevance=relevance, report=report)

@@ -14,9 +14,10 @@ from .fitted import PositionBasedFit
 PRIOR_STRENGTH = 1.0
 
 
-def smoothed_rate(hits: np.ndarray, trials: np.ndarray, strength: float = PRIOR_STRENGTH) -> tuple[np.ndarray, float]:
-    """``(hits + s * mean) / (trials + s)``: shrinks thin evidence toward the log-wide rate, which is also what
-    an unseen pair gets."""
+def smoothed_rate(hits: np.ndarray, trials: np.ndarray,
+                  strength: float = PRIOR_STRENGTH) -> tuple[np.ndarray, float]:
+    """``(hits + s * mean) / (trials + s)``: shrinks thin evidence toward the log-wide rate, which is also
+    what an unseen pair gets."""
     total = float(np.sum(trials))
     mean = float(np.sum(hits)) / total if total > 0 else 0.0
     denominator = np.asarray(trials, dtype=float) + strength
@@ -32,6 +33,7 @@ def fit_ctr(sessions: SessionLog, prior_strength: float = PRIOR_STRENGTH) -> Pos
     alpha, mean = smoothed_rate(clicks, impressions, prior_strength)
     model = PositionBasedFit("ctr", pairs, alpha, impressions, clicks,
                              FitReport("ctr", len(sessions), len(pairs), 0, True, float("nan")),
-                             examination=np.ones(sessions.max_rank), attractiveness=alpha, prior_attractiveness=mean)
+                             examination=np.ones(sessions.max_rank), attractiveness=alpha,
+                             prior_attractiveness=mean)
     return with_train_likelihood(model, sessions)
 

@@ -1,10 +1,10 @@
 """DBN, the dynamic Bayesian network click model, fitted by EM (Chapelle & Zhang 2009).
 
 The user examines rank 1; an examined doc is clicked if it attracts (``alpha_qd``); a clicked doc satisfies
-with ``sigma_qd`` and ends the session; otherwise the user goes on to the next rank with probability ``gamma``.
-Unlike SDBN, a session may end without satisfaction, so ranks after the last click were maybe examined: the
-E-step computes that belief with a backward pass (``z_r``: chance of no click from rank ``r`` on, given it is
-examined) and a forward pass (posterior examination), all vectorized over sessions.
+with ``sigma_qd`` and ends the session; otherwise the user goes on to the next rank with probability
+``gamma``. Unlike SDBN, a session may end without satisfaction, so ranks after the last click were maybe
+examined: the E-step computes that belief with a backward pass (``z_r``: chance of no click from rank ``r``
+on, given it is examined) and a forward pass (posterior examination), all vectorized over sessions.
 """
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def fit_dbn(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7, gamm
             went_on[:, :-1] = exam[:, 1:]
             g = float(np.clip(went_on[transition].sum() / max(could_go_on[transition].sum(), EPS), 0.01, 1.0))
 
-        probs = cascade_click_probabilities(np.where(shown, alpha[safe_cells], 0.0), sigma[safe_cells], g, clicks)
+        probs = cascade_click_probabilities(np.where(shown, alpha[safe_cells], 0.0), sigma[safe_cells], g,
+                                            clicks)
         p = np.clip(probs, 1e-9, 1 - 1e-9)
         ll = float(np.sum(np.where(shown, np.where(clicks, np.log(p), np.log1p(-p)), 0.0)))
         if abs(ll - previous) <= tol * abs(ll):

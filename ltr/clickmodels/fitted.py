@@ -2,8 +2,8 @@
 
 - Position-based (CTR, COEC, PBM, conversion): a click at rank ``r`` needs examination ``gamma_r`` and
   attraction ``alpha_qd``, independently: ``P(C_r) = gamma_r * alpha_qd``; clicks at other ranks tell nothing.
-- Cascade (SDBN, DBN; Chapelle & Zhang 2009): the user scans top-down; a clicked doc satisfies with ``sigma_qd``
-  and ends the scan, otherwise the user continues with probability ``gamma`` (1 for SDBN).
+- Cascade (SDBN, DBN; Chapelle & Zhang 2009): the user scans top-down; a clicked doc satisfies with
+  ``sigma_qd`` and ends the scan, otherwise the user continues with probability ``gamma`` (1 for SDBN).
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def cascade_click_probabilities(alpha: np.ndarray, sigma: np.ndarray, gamma: flo
                                 clicks: np.ndarray | None) -> np.ndarray:
     """Forward pass of the DBN over ranks, vectorized across sessions.
 
-    Without ``clicks``: unconditional ``P(C_r)``, since ``P(E_{r+1}) = gamma * P(E_r) * (1 - alpha_r sigma_r)``.
+    Without ``clicks``: unconditional ``P(C_r)``, as ``P(E_{r+1}) = gamma * P(E_r) * (1 - alpha_r sigma_r)``.
     With ``clicks``: ``P(C_r | C_<r)``, filtering the examination belief on each observed click or skip.
     """
     n, width = alpha.shape

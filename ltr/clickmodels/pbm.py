@@ -1,8 +1,8 @@
 """PBM, the position-based model, fitted by EM (Chuklin et al. 2015, §4.1; Wang et al. 2018).
 
-``P(C_r = 1) = gamma_r * alpha_qd``: a click needs the rank to be examined and the doc to attract. An unclicked
-impression is explained either way, in proportion to the current estimates (E-step); the parameters are the
-expected shares (M-step). Examination and attraction are only identified up to a common factor, so the
+``P(C_r = 1) = gamma_r * alpha_qd``: a click needs the rank to be examined and the doc to attract. An
+unclicked impression is explained either way, in proportion to the current estimates (E-step); the parameters
+are the expected shares (M-step). Examination and attraction are only identified up to a common factor, so the
 curve is scaled to 1 at its top (attractiveness then means "attraction when examined at the top").
 """
 from __future__ import annotations

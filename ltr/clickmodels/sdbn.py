@@ -18,7 +18,7 @@ from .fitted import CascadeFit
 def last_click_rank(clicks: np.ndarray, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each session's last click, and whether it had one (otherwise the last shown rank)."""
     width = clicks.shape[1]
-    has_click = clicks.any(axis=1)
+    has_click = np.asarray(clicks.any(axis=1))
     last_click = width - 1 - np.argmax(clicks[:, ::-1], axis=1)
     last_shown = width - 1 - np.argmax(shown[:, ::-1], axis=1)
     return np.where(has_click, last_click, last_shown), has_click

@@ -17,7 +17,7 @@ DEFAULT_TOP_K = 20
 
 def affinity_maps(user: np.ndarray, values: np.ndarray, weights: np.ndarray, n_users: int, *,
                   smoothing: float = DEFAULT_SMOOTHING, top_k: int = DEFAULT_TOP_K) -> list[dict[str, float]]:
-    """One ``{value: affinity}`` map per user; ``values`` holds each event's category (or brand), None if unknown.
+    """One ``{value: affinity}`` map per user; ``values`` holds each event's category (or brand), or None.
 
     Events on items with no value still count in the denominator: they are activity spent elsewhere.
     """
@@ -34,5 +34,6 @@ def affinity_maps(user: np.ndarray, values: np.ndarray, weights: np.ndarray, n_u
         if len(vals) > top_k:
             keep = np.argsort(-vals, kind="stable")[:top_k]
             cols, vals = cols[keep], vals[keep]
-        out.append({str(names[c]): round(float(v), 6) for c, v in sorted(zip(cols, vals), key=lambda cv: -cv[1])})
+        ranked = sorted(zip(cols, vals), key=lambda cv: -cv[1])
+        out.append({str(names[c]): round(float(v), 6) for c, v in ranked})
     return out

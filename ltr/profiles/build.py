@@ -44,10 +44,10 @@ def build_profiles(events: UserItemEvents, items: ItemAttributes | None = None,
     report.note("items_without_metadata", int(np.count_nonzero(row < 0)))
     event_row = row[events.item] if len(events) else np.zeros(0, dtype=np.int64)
 
-    def per_event(values: np.ndarray | None, fill: object) -> np.ndarray:
+    def per_event(values: np.ndarray | None, fill: float | None) -> np.ndarray:
         if values is None or len(events) == 0:
             return np.full(len(events), fill, dtype=object if fill is None else float)
-        return np.where(event_row >= 0, values[np.maximum(event_row, 0)], fill)
+        return np.asarray(np.where(event_row >= 0, values[np.maximum(event_row, 0)], fill))
 
     user = events.user
     category = affinity_maps(user, per_event(items.category if items else None, None), weights, n_users,
@@ -64,8 +64,8 @@ def build_profiles(events: UserItemEvents, items: ItemAttributes | None = None,
 
     text = taste(items.text_vectors if items else None)
     image = taste(items.image_vectors if items else None)
-    profiles = UserProfiles(events.user_ids, cf.user_factors, category, brand, price.centre, price.scale, text,
-                            image, np.bincount(user, minlength=n_users), price.population_centre,
+    profiles = UserProfiles(events.user_ids, cf.user_factors, category, brand, price.centre, price.scale,
+                            text, image, np.bincount(user, minlength=n_users), price.population_centre,
                             price.population_scale)
     report.count("profiles", n_users)
     report.count("item_vectors", len(events.item_ids))

@@ -53,7 +53,7 @@ class CFModel:
     def default_item_vector(self) -> np.ndarray:
         if len(self.item_factors) == 0:
             return np.zeros(self.dim, dtype=np.float32)
-        return self.item_factors.mean(axis=0).astype(np.float32)
+        return np.asarray(self.item_factors.mean(axis=0), dtype=np.float32)
 
 
 def fit_cf(matrix: sp.csr_matrix, config: CFConfig = CFConfig()) -> CFModel:
@@ -68,21 +68,24 @@ def fit_cf(matrix: sp.csr_matrix, config: CFConfig = CFConfig()) -> CFModel:
         raise ImportError("CF profiles need the 'implicit' package: pip install 'mmltr[cf]'") from exc
     n_users, n_items = matrix.shape
     if matrix.nnz == 0:
-        return CFModel(np.zeros((n_users, config.factors), np.float32), np.zeros((n_items, config.factors), np.float32))
+        zeros = np.zeros((n_users + n_items, config.factors), np.float32)
+        return CFModel(zeros[:n_users], zeros[n_users:])
     threads = config.threads or os.cpu_count() or 1
     with threadpool_limits(1, "blas"):  # implicit parallelizes itself; nested BLAS threads only slow it down
         if config.method == "als":
             model = AlternatingLeastSquares(factors=config.factors, regularization=config.regularization,
-                                            alpha=config.alpha, iterations=config.iterations, num_threads=threads,
+                                            alpha=config.alpha, iterations=config.iterations,
+                                            num_threads=threads,
                                             random_state=config.random_state)
         else:
-            model = BayesianPersonalizedRanking(factors=config.factors - 1, learning_rate=config.learning_rate,
+            model = BayesianPersonalizedRanking(factors=config.factors - 1,
+                                                learning_rate=config.learning_rate,
                                                 regularization=config.regularization,
                                                 iterations=config.iterations * 7, num_threads=1,
                                                 random_state=config.random_state)
         model.fit(matrix.tocsr().astype(np.float32), show_progress=False)
     users = np.ascontiguousarray(model.user_factors, dtype=np.float32)
     items = np.ascontiguousarray(model.item_factors, dtype=np.float32)
-    log.info("%s: %d users x %d items, %d interactions, %d factors", config.method, n_users, n_items, matrix.nnz,
-             items.shape[1])
+    log.info("%s: %d users x %d items, %d interactions, %d factors", config.method, n_users, n_items,
+             matrix.nnz, items.shape[1])
     return CFModel(users, items)

@@ -23,9 +23,10 @@ class RecallReport:
     users: int
 
 
-def holdout_split(events: UserItemEvents, fraction: float = 0.2) -> tuple[UserItemEvents, UserItemEvents, int]:
-    """(train, test, users kept whole): per user, the latest ``fraction`` (at least one) of their distinct items,
-    ordered by first interaction, with every interaction on them, goes to test."""
+def holdout_split(events: UserItemEvents,
+                  fraction: float = 0.2) -> tuple[UserItemEvents, UserItemEvents, int]:
+    """(train, test, users kept whole): per user, the latest ``fraction`` (at least one) of their distinct
+    items, ordered by first interaction, with every interaction on them, goes to test."""
     n_items = max(len(events.item_ids), 1)
     pair = events.user.astype(np.int64) * n_items + events.item
     order = np.lexsort((events.time, pair))
@@ -40,7 +41,8 @@ def holdout_split(events: UserItemEvents, fraction: float = 0.2) -> tuple[UserIt
     held_count = np.maximum(1, np.floor(counts * fraction).astype(np.int64))
     held = (counts[pair_user] >= 2) & (rank >= counts[pair_user] - held_count[pair_user])
     test = held[np.searchsorted(keys, pair)] if len(keys) else np.zeros(0, dtype=bool)
-    return events.subset(np.flatnonzero(~test)), events.subset(np.flatnonzero(test)), int(np.count_nonzero(counts == 1))
+    whole = int(np.count_nonzero(counts == 1))
+    return events.subset(np.flatnonzero(~test)), events.subset(np.flatnonzero(test)), whole
 
 
 def recall_at_k(user_factors: np.ndarray, item_factors: np.ndarray, train: sp.csr_matrix,
@@ -53,7 +55,8 @@ def recall_at_k(user_factors: np.ndarray, item_factors: np.ndarray, train: sp.cs
     if len(users) > MAX_EVAL_USERS:
         users = np.sort(np.random.default_rng(seed).choice(users, MAX_EVAL_USERS, replace=False))
     popularity = np.asarray((train > 0).sum(axis=0)).ravel().astype(np.float64)
-    cf_hits, pop_hits = [], []
+    cf_hits: list[float] = []
+    pop_hits: list[float] = []
     for start in range(0, len(users), 512):
         batch = users[start:start + 512]
         seen = train[batch].toarray() > 0

@@ -36,8 +36,9 @@ class UserItemEvents:
         return len(self.user)
 
     @classmethod
-    def from_arrays(cls, user_ids: tuple[str, ...], item_ids: tuple[str, ...], user: np.ndarray, item: np.ndarray,
-                    kind: np.ndarray, time: np.ndarray) -> tuple[UserItemEvents, DataReport]:
+    def from_arrays(cls, user_ids: tuple[str, ...], item_ids: tuple[str, ...], user: np.ndarray,
+                    item: np.ndarray, kind: np.ndarray,
+                    time: np.ndarray) -> tuple[UserItemEvents, DataReport]:
         """Drop anonymous events (``user < 0``, counted) and compact both vocabularies to what is used."""
         report = DataReport()
         known = np.asarray(user) >= 0
@@ -67,7 +68,7 @@ class UserItemEvents:
         if half_life_days is not None and len(self):
             age_days = (self.time.max() - self.time) / 86400.0
             weight = weight * 0.5 ** (age_days / half_life_days)
-        return weight
+        return np.asarray(weight, dtype=np.float64)
 
     def matrix(self, weights: np.ndarray) -> sp.csr_matrix:
         """User x item CSR of summed weights (the implicit-feedback confidence matrix)."""

@@ -46,11 +46,11 @@ class ItemAttributes:
 
     def rows_for(self, item_ids: Sequence[str]) -> np.ndarray:
         """Row of each id in this table, ``-1`` for items it does not describe."""
-        return pd.Index(self.item_ids).get_indexer(list(item_ids)).astype(np.int64)
+        return np.asarray(pd.Index(self.item_ids).get_indexer(list(item_ids)), dtype=np.int64)
 
 
 def _vectors(frame: pd.DataFrame, name: str) -> np.ndarray | None:
-    """A ``[n, d]`` float32 matrix with NaN rows for items without a (well-formed) vector; None if no column."""
+    """A ``[n, d]`` float32 matrix (NaN rows: no well-formed vector), or None without the column."""
     if name not in frame.columns:
         return None
     values = frame[name].to_list()

@@ -7,6 +7,7 @@ vectors, empty affinity maps and the population's price preference, so every use
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,8 @@ class UserProfile:
         doc: dict[str, Any] = {"user_id": self.user_id, "cf_vector": _floats(self.cf_vector),
                                "category_affinity": dict(self.category_affinity),
                                "brand_affinity": dict(self.brand_affinity),
-                               "price_centre": _number(self.price_centre), "price_scale": _number(self.price_scale),
+                               "price_centre": _number(self.price_centre),
+                               "price_scale": _number(self.price_scale),
                                "n_interactions": self.n_interactions}
         if len(self.text_taste):
             doc["text_taste"] = _floats(self.text_taste)
@@ -74,7 +76,7 @@ class UserProfiles:
     def __len__(self) -> int:
         return len(self.user_ids)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[UserProfile]:
         return (self._row(i) for i in range(len(self)))
 
     def profile(self, user_id: str | None) -> UserProfile:
@@ -88,7 +90,8 @@ class UserProfiles:
                            np.zeros(self.image_taste.shape[1], np.float32), 0)
 
     def _row(self, i: int) -> UserProfile:
-        return UserProfile(self.user_ids[i], self.cf_vectors[i], self.category_affinity[i], self.brand_affinity[i],
+        return UserProfile(self.user_ids[i], self.cf_vectors[i], self.category_affinity[i],
+                           self.brand_affinity[i],
                            float(self.price_centre[i]), float(self.price_scale[i]), self.text_taste[i],
                            self.image_taste[i], int(self.n_interactions[i]))
 
@@ -107,6 +110,6 @@ class ItemVectors:
 
     def vector(self, item_id: str) -> np.ndarray:
         try:
-            return self.vectors[self.item_ids.index(item_id)]
+            return np.asarray(self.vectors[self.item_ids.index(item_id)])
         except ValueError:
             return self.default

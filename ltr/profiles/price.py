@@ -25,7 +25,8 @@ class PricePreferences:
 
 
 def _scale(centre: np.ndarray | float, log_std: np.ndarray | float) -> np.ndarray:
-    return np.maximum(np.asarray(centre) * np.expm1(log_std), MIN_RELATIVE_SCALE * np.asarray(centre))
+    centre = np.asarray(centre)
+    return np.asarray(np.maximum(centre * np.expm1(log_std), MIN_RELATIVE_SCALE * centre))
 
 
 def price_preferences(user: np.ndarray, price: np.ndarray, weights: np.ndarray, n_users: int, *,
@@ -42,11 +43,12 @@ def price_preferences(user: np.ndarray, price: np.ndarray, weights: np.ndarray, 
     mass = np.bincount(u, weights=w, minlength=n_users)
     seen = mass > 0
     denominator = np.where(seen, mass + smoothing, 1.0)
-    mean = np.where(seen, (np.bincount(u, weights=w * lp, minlength=n_users) + smoothing * pop_mean) / denominator,
+    weighted_sum = np.bincount(u, weights=w * lp, minlength=n_users)
+    mean = np.where(seen, (weighted_sum + smoothing * pop_mean) / denominator,
                     pop_mean)
     spread = np.bincount(u, weights=w * (lp - mean[u]) ** 2, minlength=n_users)
     var = np.where(seen, (spread + smoothing * pop_var) / denominator, pop_var)
     centre = np.exp(mean)
     pop_centre = float(np.exp(pop_mean))
-    return PricePreferences(centre, _scale(centre, np.sqrt(var)), pop_centre, float(_scale(pop_centre,
-                                                                                             np.sqrt(pop_var))))
+    pop_scale = float(_scale(pop_centre, np.sqrt(pop_var)))
+    return PricePreferences(centre, _scale(centre, np.sqrt(var)), pop_centre, pop_scale)

@@ -64,12 +64,14 @@ def read_profiles(path: str | Path) -> UserProfiles:
     table = pq.read_table(path)
     meta = orjson.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
     if "dims" not in meta:
-        raise ValueError(f"{path} is not an mmltr profiles file (no {META_KEY.decode()} metadata); build it with "
-                         "'mmltr profiles build'")
+        raise ValueError(f"{path} is not an mmltr profiles file (no {META_KEY.decode()} metadata); build it "
+                         "with 'mmltr profiles build'")
     dims = meta["dims"]
 
     def vectors(name: str, dim: int) -> np.ndarray:
-        return _matrix(table[name], dim) if name in table.column_names else np.zeros((len(table), 0), np.float32)
+        if name not in table.column_names:
+            return np.zeros((len(table), 0), np.float32)
+        return _matrix(table[name], dim)
 
     def maps(name: str) -> list[dict[str, float]]:
         return [dict(pairs) if pairs else {} for pairs in table[name].to_pylist()]
@@ -124,11 +126,12 @@ def profile_actions(profiles: UserProfiles, index: str) -> Iterator[dict[str, An
 
 def cf_update_actions(items: ItemVectors, index: str, also: Iterable[str] = (),
                       field: str = CF_FIELD) -> Iterator[dict[str, Any]]:
-    """Bulk partial ``update`` actions setting ``field`` on each item; ids in ``also`` that the model never saw
-    (new items) get the default vector, so every item in the index has a defined CF vector."""
+    """Bulk partial ``update`` actions setting ``field`` on each item; ids in ``also`` that the model never
+    saw (new items) get the default vector, so every item in the index has a defined CF vector."""
     known = set(items.item_ids)
     for item_id, vector in zip(items.item_ids, items.vectors):
-        yield {"_op_type": "update", "_index": index, "_id": item_id, "doc": {field: [float(x) for x in vector]}}
+        yield {"_op_type": "update", "_index": index, "_id": item_id,
+               "doc": {field: [float(x) for x in vector]}}
     default = [float(x) for x in items.default]
     for item_id in also:
         if item_id not in known:

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 def taste_vectors(user: np.ndarray, item_row: np.ndarray, weights: np.ndarray, vectors: np.ndarray,
                   n_users: int) -> np.ndarray:
-    """``[n_users, d]`` unit (or zero) vectors; ``item_row`` indexes ``vectors`` (``-1`` or a NaN row: none)."""
+    """``[n_users, d]`` unit (or zero) vectors; ``item_row`` indexes ``vectors`` (-1 or a NaN row: none)."""
     dim = vectors.shape[1]
     norms = np.linalg.norm(vectors, axis=1)
     usable = np.isfinite(norms) & (norms > 0)
@@ -23,4 +23,4 @@ def taste_vectors(user: np.ndarray, item_row: np.ndarray, weights: np.ndarray, v
     mix = sp.csr_matrix((weights[has], (user[has], item_row[has])), shape=(n_users, len(vectors)))
     taste = np.asarray(mix @ unit, dtype=np.float32)
     length = np.linalg.norm(taste, axis=1, keepdims=True)
-    return np.divide(taste, length, out=np.zeros_like(taste), where=length > 0)
+    return np.asarray(np.divide(taste, length, out=np.zeros_like(taste), where=length > 0))

@@ -140,3 +140,21 @@ def test_explain_shape(idx):
     r = idx.search(index="s", body={"query": {"match_all": {}}, "explain": True, "size": 1})
     hit = r["hits"]["hits"][0]
     assert hit["_explanation"]["value"] == 1.0 and hit["_shard"] == "[s][0]"
+
+
+def test_scroll_with_helpers_scan(idx):
+    from opensearchpy import helpers
+
+    for i in range(25):
+        idx.index(index="s", id=f"x{i}", body={"n": 100 + i})
+    idx.indices.refresh(index="s")
+    seen = [h["_id"] for h in helpers.scan(idx, index="s", query={"query": {"match_all": {}}}, size=7)]
+    assert len(seen) == 29 and len(set(seen)) == 29
+    r = idx.search(index="s", body={"size": 10}, scroll="1m")
+    page2 = idx.scroll(body={"scroll_id": r["_scroll_id"], "scroll": "1m"})
+    assert len(page2["hits"]["hits"]) == 10 and page2["hits"]["total"]["value"] == 29
+    assert idx.clear_scroll(body={"scroll_id": [r["_scroll_id"]]})["num_freed"] == 1
+    from opensearchpy import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        idx.scroll(body={"scroll_id": r["_scroll_id"], "scroll": "1m"})

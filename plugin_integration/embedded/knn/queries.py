@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import errors
+from .. import errors
 from ..search.dsl import DslParser, as_float, register
 from ..search.query import F32, Explanation, MatchNoneWeight, Query, Weight, membership
 from . import ann

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import errors
+from .. import errors
 from ..search.query import Explanation
 from . import scoring
 
@@ -51,7 +51,7 @@ def parse_script(body: Any, owner: str) -> ScriptSpec:
     if not isinstance(params, dict):
         raise errors.parsing("[script] params must be an object")
     if isinstance(source, (dict, list)):
-        from ... import jsonutil
+        from .. import jsonutil
 
         source = jsonutil.dumps(source).decode()
     lang = body.get("lang", "painless" if stored is None else None)

@@ -20,7 +20,11 @@ def register(router: Router) -> None:
         router.add(method, "/_msearch", msearch)
         router.add(method, "/{index}/_msearch", msearch)
         router.add(method, "/_count", count)
+        router.add(method, "/_search/scroll", scroll)
+        router.add(method, "/_search/scroll/{scroll_id}", scroll)
         router.add(method, "/{index}/_count", count)
+    router.add("DELETE", "/_search/scroll", clear_scroll)
+    router.add("DELETE", "/_search/scroll/{scroll_id}", clear_scroll)
 
 
 def search(req: RestRequest) -> RestResponse:
@@ -61,3 +65,23 @@ def msearch(req: RestRequest) -> RestResponse:
         except errors.EngineError as exc:
             responses.append({**exc.to_body()})
     return ok({"took": int((time.perf_counter() - started) * 1000), "responses": responses})
+
+
+def scroll(req: RestRequest) -> RestResponse:
+    from ..search.scroll import continue_scroll
+
+    body = req.json() or {}
+    scroll_id = req.path_params.get("scroll_id") or body.get("scroll_id") or req.param("scroll_id")
+    if not scroll_id:
+        raise errors.action_validation("scrollId is missing")
+    return ok(continue_scroll(req.node, scroll_id, body.get("scroll") or req.param("scroll")))
+
+
+def clear_scroll(req: RestRequest) -> RestResponse:
+    from ..search.scroll import clear_scroll as clear
+
+    body = req.json() or {}
+    ids = req.path_params.get("scroll_id") or body.get("scroll_id")
+    if isinstance(ids, str):
+        ids = ids.split(",")
+    return ok(clear(req.node, ids))

@@ -48,9 +48,25 @@ def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | 
     params = params or {}
     request = parse_search_request(body, params)
     shards = node.resolve(index, **_resolve_options(params))
+    scroll = params.get("scroll")
+    if scroll:
+        from .scroll import open_scroll
+
+        if request.from_:
+            raise errors.action_validation("using [from] is not allowed in a scroll context")
+        results = [query_phase(node, shard, request, collect_all=True) for shard in shards]
+        rows = merge(results, request, paginate=False)
+        scroll_id, page = open_scroll(node, rows, request, scroll)
+        response = build_response(node, results, page, request, len(shards), started)
+        response["_scroll_id"] = scroll_id
+        return response
     results = [query_phase(node, shard, request) for shard in shards]
-    merged = merge(results, request)
-    hits = fetch_hits(node, merged, request)
+    return build_response(node, results, merge(results, request), request, len(shards), started)
+
+
+def build_response(node: "Node", results: list["ShardResult"], rows: list, request: SearchRequest,
+                   n_shards: int, started: float) -> dict[str, Any]:
+    hits = fetch_hits(node, rows, request)
     total = sum(r.total for r in results)
     max_scores = [r.max_score for r in results if r.max_score is not None]
     hits_obj: dict[str, Any] = {}
@@ -67,7 +83,7 @@ def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | 
     return {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,
-        "_shards": {"total": len(shards), "successful": len(shards), "skipped": 0, "failed": 0},
+        "_shards": {"total": n_shards, "successful": n_shards, "skipped": 0, "failed": 0},
         "hits": hits_obj,
     }
 
@@ -112,7 +128,7 @@ def _bind(node: "Node", shard: "IndexShard", request: SearchRequest) -> tuple[Se
     return ctx, weight
 
 
-def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest) -> ShardResult:
+def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest, collect_all: bool = False) -> ShardResult:
     ctx, weight = _bind(node, shard, request)
     shard.stats["search_total"] += 1
     window = request.from_ + request.size
@@ -160,6 +176,8 @@ def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest) -> Sh
         keep = min(total, request.terminate_after)
         seg_arr, doc_arr, score_arr, total = seg_arr[:keep], doc_arr[:keep], score_arr[:keep], keep
     result = ShardResult(shard, ctx, weight, seg_arr, doc_arr, score_arr, total, max_score)
+    if collect_all:
+        window = max(window, total)
     if request.sorts_by_score_only and request.search_after is None:
         _top_by_score(result, window)
     else:
@@ -250,7 +268,8 @@ def _rescore(result: ShardResult, rescore: Rescore) -> None:
     result.seg, result.doc, result.score = result.seg[order], result.doc[order], new_scores[order]
 
 
-def merge(results: list[ShardResult], request: SearchRequest) -> list[tuple[ShardResult, int]]:
+def merge(results: list[ShardResult], request: SearchRequest,
+          paginate: bool = True) -> list[tuple[ShardResult, int]]:
     """Coordinator merge: global order across indices, then ``from``/``size``; returns (shard result, row)."""
     rows: list[tuple[ShardResult, int]] = [(r, i) for r in results for i in range(r.score.shape[0])]
     if len(results) > 1:
@@ -260,7 +279,7 @@ def merge(results: list[ShardResult], request: SearchRequest) -> list[tuple[Shar
             from .sorting import merge_key
 
             rows.sort(key=lambda item: merge_key(item[0].sort_keys[item[1]], request))
-    return rows[request.from_:request.from_ + request.size]
+    return rows[request.from_:request.from_ + request.size] if paginate else rows
 
 
 def explain_hit(result: ShardResult, row: int) -> Explanation:

@@ -1,4 +1,4 @@
-"""Row builders for hand-written click logs in the ltr tests (a uniquely named module, importable anywhere)."""
+"""Row builders for hand-written click logs (a uniquely named module, so imports never clash)."""
 from __future__ import annotations
 
 from typing import Any

@@ -7,17 +7,18 @@ import csv
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from ltr_rows import T0, event, search
 
 from ltr.profiles.store import read_profiles
 from ltr.simulate import write_jsonl, write_ubi
-from ltr_rows import T0, event, search
 from plugin_integration.cli import main
 
 
 @pytest.fixture
 def run(tmp_path):
     def invoke(*args: str):
-        result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "node"), *args], catch_exceptions=True)
+        result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "node"), *args],
+                                    catch_exceptions=True)
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         return result
@@ -73,7 +74,8 @@ def test_empty_log_fails_with_a_message(run, write_lines, tmp_path):
 
 
 def test_bad_options_fail_cleanly(run, log_file, tmp_path):
-    result = run("judgments", "from-clicks", str(log_file), "-o", str(tmp_path / "j.csv"), "--thresholds", "1,2")
+    result = run("judgments", "from-clicks", str(log_file), "-o", str(tmp_path / "j.csv"), "--thresholds",
+                 "1,2")
     assert result.exit_code == 2 and "four" in result.output
     result = run("clickmodel", "compare", str(log_file), "--models", "sdbn,ubm")
     assert result.exit_code == 2 and "unknown model(s) ubm" in result.output
@@ -86,7 +88,8 @@ def test_clickmodel_compare_prints_a_perplexity_table(run, log_file):
     assert result.exit_code == 0, result.output
     assert "Perplexity per rank" in result.output
     lines = [line for line in result.output.splitlines() if line.startswith("│ ")]
-    order = [line.split("│")[1].strip() for line in lines if line.split("│")[1].strip() in ("ctr", "sdbn", "dbn")]
+    names = [line.split("│")[1].strip() for line in lines]
+    order = [name for name in names if name in ("ctr", "sdbn", "dbn")]
     assert order[-1] == "ctr"  # sorted best first; CTR is worst on cascade clicks
 
 
@@ -111,7 +114,8 @@ def test_profiles_build_without_cluster(run, log_file, small_log, tmp_path):
         text_vector=lambda f: f["text_vector"].map(list), image_vector=lambda f: f["image_vector"].map(list)
     ).to_json(catalog, orient="records", lines=True)
     out = tmp_path / "profiles.parquet"
-    result = run("profiles", "build", str(log_file), "-o", str(out), "--factors", "8", "--catalog", str(catalog),
+    result = run("profiles", "build", str(log_file), "-o", str(out), "--factors", "8", "--catalog",
+                 str(catalog),
                  "--no-cluster", "--evaluate")
     assert result.exit_code == 0, result.output
     profiles = read_profiles(out)

@@ -5,8 +5,8 @@ import gzip
 
 import orjson
 import pytest
-
 from ltr_rows import T0, event, search
+
 from ltr.clicklog import ClickLogError, read_click_log
 from ltr.rowparse import RowError, parse_timestamp
 from ltr.simulate import write_jsonl, write_ubi
@@ -40,7 +40,8 @@ def test_ubi_hits_bulk_lines_objects_ids_and_impressions(tmp_path):
     root.mkdir()
     queries = [
         {"index": {"_index": "ubi_queries"}},
-        {"_source": {"query_id": "q1", "client_id": "c1", "user_query": "tv", "timestamp": "2024-05-01T10:00:00Z",
+        {"_source": {"query_id": "q1", "client_id": "c1", "user_query": "tv",
+                     "timestamp": "2024-05-01T10:00:00Z",
                      "query_response_objects_ids": ["a", "b", "c"]}},
         {"query_id": "q2", "client_id": "c2", "user_query": "radio", "timestamp": 1714557600000},
     ]
@@ -86,7 +87,8 @@ def test_every_bad_row_is_rejected_with_its_line_and_field(write_lines):
     ])
     log = read_click_log(path)
     assert log.n_searches == 1 and log.n_events == 0
-    assert log.report.rejected == {"invalid_json": 1, "not_an_object": 1, "unknown_type": 1, "missing_field": 2,
+    assert log.report.rejected == {"invalid_json": 1, "not_an_object": 1, "unknown_type": 1,
+                                   "missing_field": 2,
                                    "invalid_field": 4}
     assert [(r.line, r.field) for r in log.report.rejects] == [
         (2, None), (3, None), (4, "type"), (5, "search_id"), (6, "query"), (7, "results"), (8, "timestamp"),

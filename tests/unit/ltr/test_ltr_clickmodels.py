@@ -23,7 +23,8 @@ def test_pbm_recovers_examination_and_attractiveness(pbm_log):
     rows = _estimates(model, pbm_log.truth())
     alpha_error = float(np.abs(rows["alpha_hat"] - rows["alpha"]).mean())
     exam_error = float(np.abs(model.examination - pbm_log.examination).max())
-    print(f"\nPBM recovery: alpha MAE {alpha_error:.4f} over {len(rows)} pairs, examination max error {exam_error:.4f}")
+    print(f"\nPBM recovery: alpha MAE {alpha_error:.4f} over {len(rows)} pairs, examination max error "
+          f"{exam_error:.4f}")
     assert alpha_error < 0.04
     assert exam_error < 0.03
     assert model.report.converged
@@ -52,7 +53,8 @@ def test_sdbn_ranks_like_the_truth_on_dbn_clicks(dbn_log):
 def test_cascade_models_beat_ctr_on_held_out_perplexity(dbn_log):
     train, test = split_sessions(dbn_log.session_log(), 0.2)
     results = {r.name: r for r in compare_models(train, test)}
-    print("\nheld-out perplexity: " + ", ".join(f"{n} {r.perplexity.overall:.4f}" for n, r in results.items()))
+    print("\nheld-out perplexity: " + ", ".join(f"{n} {r.perplexity.overall:.4f}" for n,
+                                                r in results.items()))
     for better in ("dbn", "sdbn"):
         assert results[better].perplexity.overall < results["ctr"].perplexity.overall - 0.05
         assert results[better].log_likelihood > results["ctr"].log_likelihood

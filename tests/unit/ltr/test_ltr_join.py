@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
+from ltr_rows import T0, event, search
 
 from ltr.clicklog import read_click_log
 from ltr.join import join_events
-from ltr_rows import T0, event, search
 
 
 def _join(write_lines, rows, **options):
@@ -62,14 +62,16 @@ def test_clock_skew_tolerance_and_join_window(write_lines):
     assert report.rejected == {"before_search": 1, "after_join_window": 1}
     assert "--clock-skew" in report.rejects[0].message
     # the tolerance is an option
-    _, joined, report = _join(write_lines, [search("s1", ["a"], t=T0), event("click", "s1", "a", 0, t=T0 - 300)],
+    early = event("click", "s1", "a", 0, t=T0 - 300)
+    _, joined, report = _join(write_lines, [search("s1", ["a"], t=T0), early],
                               clock_skew_s=600)
     assert len(joined) == 1 and report.n_rejected == 0
 
 
 def test_duplicate_events_keep_the_earliest(write_lines):
     _, joined, report = _join(write_lines, [
-        search("s1", ["a", "b"]), event("click", "s1", "a", 0, t=T0 + 9), event("click", "s1", "a", 0, t=T0 + 3),
+        search("s1", ["a", "b"]), event("click", "s1", "a", 0, t=T0 + 9),
+        event("click", "s1", "a", 0, t=T0 + 3),
         event("click", "s1", "a", 0, t=T0 + 5), event("purchase", "s1", "a", 0, t=T0 + 20)])
     assert report.notes["duplicate_event"] == 2
     assert sorted(zip(joined.kind.tolist(), joined.time.tolist())) == [(0, T0 + 3), (2, T0 + 20)]

@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 
 from ltr.clickmodels import fit_click_model
-from ltr.judgments import (DEFAULT_THRESHOLDS, JudgmentsError, grades, import_labels, judgments_from_model,
-                           qid_for, read_judgments, write_judgments)
+from ltr.judgments import (
+    DEFAULT_THRESHOLDS,
+    JudgmentsError,
+    grades,
+    import_labels,
+    judgments_from_model,
+    qid_for,
+    read_judgments,
+    write_judgments,
+)
 from ltr.sessions import SessionLog, per_user_sessions
 from ltr.types import Judgment, Session
 
@@ -32,7 +40,8 @@ def test_judgments_need_minimum_evidence_and_track_the_truth(dbn_log):
     agreement = float(np.mean(np.abs(true_grades - np.array([j.grade for j in judged])) <= 1))
     print(f"\ngrades within one of the true grade: {agreement:.3f} of {len(judged)}")
     assert agreement > 0.95
-    assert report.counts["judgments"] == len(judged) and sum(report.counts[f"grade_{g}"] for g in range(5)) == len(judged)
+    assert report.counts["judgments"] == len(judged)
+    assert sum(report.counts[f"grade_{g}"] for g in range(5)) == len(judged)
     strict, strict_report = judgments_from_model(model, min_evidence=1500)
     assert len(strict) + strict_report.notes["below_min_evidence"] == len(model.pairs)
     assert 0 < len(strict) < len(judged)

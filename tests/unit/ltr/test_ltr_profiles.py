@@ -1,4 +1,4 @@
-"""Profiles: CF beats popularity on held-out interactions; affinity, price and taste are defined for everyone."""
+"""Profiles: CF beats popularity on held-out interactions; affinity, price and taste are defined for all."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +9,15 @@ from ltr.profiles import CFConfig, ItemAttributes, ProfileConfig, UserItemEvents
 from ltr.profiles.affinity import affinity_maps
 from ltr.profiles.evaluate import holdout_split, recall_at_k
 from ltr.profiles.price import price_preferences
-from ltr.profiles.store import (cf_update_actions, profile_actions, read_item_vectors, read_profiles,
-                                users_index_body, write_item_vectors, write_profiles)
+from ltr.profiles.store import (
+    cf_update_actions,
+    profile_actions,
+    read_item_vectors,
+    read_profiles,
+    users_index_body,
+    write_item_vectors,
+    write_profiles,
+)
 from ltr.profiles.taste import taste_vectors
 from ltr.simulate import TasteSimulation, simulate_interactions
 
@@ -42,10 +49,12 @@ def test_cf_vectors_beat_popularity_on_held_out_interactions(taste):
 
 def test_holdout_keeps_single_item_users_in_training():
     events, _ = UserItemEvents.from_arrays(("u0", "u1"), ("a", "b", "c"), np.array([0, 1, 1, 1]),
-                                           np.array([0, 0, 1, 1]), np.zeros(4, np.int8), np.array([1., 2., 3., 4.]))
+                                           np.array([0, 0, 1, 1]), np.zeros(4, np.int8),
+                                           np.array([1.0, 2.0, 3.0, 4.0]))
     train, test, whole = holdout_split(events, 0.5)
     assert whole == 1
-    assert sorted(zip(test.user.tolist(), test.item.tolist())) == [(1, 1), (1, 1)]  # every repeat of the held item
+    # every repeat of the held-out item goes to test
+    assert sorted(zip(test.user.tolist(), test.item.tolist())) == [(1, 1), (1, 1)]
 
 
 def test_als_is_deterministic_and_bpr_keeps_the_dimension(taste):
@@ -67,7 +76,8 @@ def test_event_weights_and_time_decay():
 
 def test_anonymous_events_and_single_event_users_are_counted():
     events, report = UserItemEvents.from_arrays(("u0", "u1", "u2"), ("a", "b"), np.array([-1, 0, 1, 1, -1]),
-                                                np.array([0, 1, 0, 1, 1]), np.zeros(5, np.int8), np.arange(5.0))
+                                                np.array([0, 1, 0, 1, 1]), np.zeros(5, np.int8),
+                                                np.arange(5.0))
     assert report.notes == {"anonymous_interactions": 2, "single_interaction_users": 1}
     assert events.user_ids == ("u0", "u1") and len(events) == 3
 
@@ -84,12 +94,14 @@ def test_affinity_is_a_smoothed_share_and_keeps_the_top_values():
 
 
 def test_price_preference_is_a_shrunk_geometric_centre():
-    prefs = price_preferences(np.array([0, 0, 1]), np.array([10.0, 1000.0, np.nan]), np.ones(3), 3, smoothing=0.0)
+    prefs = price_preferences(np.array([0, 0, 1]), np.array([10.0, 1000.0, np.nan]), np.ones(3), 3,
+                              smoothing=0.0)
     assert prefs.centre[0] == pytest.approx(100.0)
     assert prefs.population_centre == pytest.approx(100.0)
     assert prefs.centre[1] == pytest.approx(100.0)  # no priced events: the population's
     assert prefs.scale[0] == pytest.approx(100.0 * np.expm1(np.log(10.0)))
-    shrunk = price_preferences(np.array([0, 1, 1]), np.array([10.0, 1000.0, 1000.0]), np.ones(3), 2, smoothing=1.0)
+    shrunk = price_preferences(np.array([0, 1, 1]), np.array([10.0, 1000.0, 1000.0]), np.ones(3), 2,
+                               smoothing=1.0)
     assert 10.0 < shrunk.centre[0] < shrunk.centre[1] < 1000.0
 
 
@@ -110,7 +122,8 @@ def test_build_profiles_with_catalogue_and_neutral_users(taste):
     assert report.notes["items_without_metadata"] > 0
     user = profiles.profile("u000001")
     favourites = {f"Electronics > {g.title()}" for g in np.asarray(
-        ["headphones", "laptop", "camera", "printer", "monitor", "keyboard", "speaker", "phone", "tablet", "router",
+        ["headphones", "laptop", "camera", "printer", "monitor", "keyboard", "speaker", "phone", "tablet",
+         "router",
          "watch", "drone", "console", "projector", "microphone", "charger", "mouse", "webcam", "scanner",
          "television"])[sim.user_genres[1]]}
     assert set(list(user.category_affinity)[:1]) <= favourites
@@ -141,16 +154,18 @@ def test_parquet_round_trip_and_cluster_payloads(taste, tmp_path):
     assert np.array_equal(back.cf_vectors, profiles.cf_vectors)
     assert back.category_affinity[3] == pytest.approx(profiles.category_affinity[3], rel=1e-6)
     assert back.neutral().price_centre == pytest.approx(profiles.population_price_centre)
-    assert np.array_equal(items_back.vectors, items.vectors) and np.allclose(items_back.default, items.default)
-    assert pd.read_parquet(tmp_path / "p.parquet").columns.tolist()[:3] == ["user_id", "cf_vector",
-                                                                         "category_affinity"]
+    assert np.array_equal(items_back.vectors, items.vectors)
+    assert np.allclose(items_back.default, items.default)
+    columns = pd.read_parquet(tmp_path / "p.parquet").columns.tolist()
+    assert columns[:3] == ["user_id", "cf_vector", "category_affinity"]
     action = next(profile_actions(back, "users"))
     assert action["_op_type"] == "index" and action["_id"] == action["_source"]["user_id"]
     updates = list(cf_update_actions(items, "items", also=["new-item", items.item_ids[0]]))
     assert len(updates) == len(items.item_ids) + 1
     assert updates[-1] == {"_op_type": "update", "_index": "items", "_id": "new-item",
                            "doc": {"cf_vector": [float(x) for x in items.default]}}
-    assert users_index_body()["mappings"]["properties"]["category_affinity"] == {"type": "object", "enabled": False}
+    mapping = users_index_body()["mappings"]["properties"]
+    assert mapping["category_affinity"] == {"type": "object", "enabled": False}
     with pytest.raises(ValueError, match="not an mmltr profiles file"):
         sim.catalog[["id"]].to_parquet(tmp_path / "x.parquet")
         read_profiles(tmp_path / "x.parquet")

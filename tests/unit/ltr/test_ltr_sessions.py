@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ltr_rows import T0, event, search
 
 from ltr.clicklog import read_click_log
 from ltr.join import join_events
 from ltr.sessions import SessionLog, build_sessions, per_user_sessions, split_sessions
 from ltr.simulate import write_jsonl
 from ltr.types import Session
-from ltr_rows import T0, event, search
 
 
 def _sessions(write_lines, rows, **options):
@@ -31,7 +31,8 @@ def test_sessionize_a_simulated_log_reproduces_it(small_log, tmp_path):
 
 def test_purchase_implies_click_and_flags_land_on_their_rank(write_lines):
     sessions, report = _sessions(write_lines, [search("s1", ["a", "b", "c"]), event("purchase", "s1", "b", 1),
-                                               event("add_to_cart", "s1", "c", 2), event("click", "s1", "c", 2)])
+                                               event("add_to_cart", "s1", "c", 2),
+                                               event("click", "s1", "c", 2)])
     assert sessions.clicks.tolist() == [[False, True, True]]
     assert sessions.carts.tolist() == [[False, False, True]]
     assert sessions.purchases.tolist() == [[False, True, False]]

@@ -40,7 +40,8 @@ def test_lightgbm_trains_with_positions():
     rng = np.random.default_rng(0)
     docs = [f"d{i}" for i in range(8)]
     grade_of = {d: i % 5 for i, d in enumerate(docs)}
-    sessions = [Session("q", tuple(rng.permutation(docs)[:5]), (False,) * 5, search_id=f"s{i}") for i in range(60)]
+    sessions = [Session("q", tuple(rng.permutation(docs)[:5]), (False,) * 5,
+                        search_id=f"s{i}") for i in range(60)]
     rows, _ = positioned_rows(SessionLog.from_sessions(sessions),
                               [Judgment("q1", "q", d, g) for d, g in grade_of.items()])
     features = np.array([[grade_of[d] + rng.normal(0, 0.1)] for d in rows.frame["doc_id"]])

@@ -47,8 +47,10 @@ def to_string(query: Query, field: str | None = None) -> str:
 
 
 def rewrite_step(query: Query, ctx: "SearchContext") -> Query:
+    """One Lucene rewrite step. Queries from other modules were rewritten once by :func:`to_lucene` and are
+    left alone here (their ``rewrite`` need not be idempotent by identity)."""
     fn = getattr(query, "rewrite_step", None)
-    return fn(ctx) if callable(fn) else query.rewrite(ctx)
+    return fn(ctx) if callable(fn) else query
 
 
 def rewrite_fully(query: Query, ctx: "SearchContext") -> Query:
@@ -149,7 +151,7 @@ class ConstantScoreQuery(LuceneQuery):
         return self
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import ConstantScoreWeight
+        from .constant_weights import ConstantScoreWeight
 
         inner = self.query.create_weight(ctx, 1.0, False)
         return ConstantScoreWeight(self, inner, F32(boost)) if needs_scores else inner
@@ -164,7 +166,7 @@ class MatchAllDocsQuery(LuceneQuery):
         return "*:*"
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import MatchAllDocsWeight
+        from .constant_weights import MatchAllDocsWeight
 
         return MatchAllDocsWeight(self, F32(boost))
 
@@ -180,7 +182,7 @@ class MatchNoDocsQuery(LuceneQuery):
         return f'MatchNoDocsQuery("{self.reason}")'
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import MatchNoDocsWeight
+        from .constant_weights import MatchNoDocsWeight
 
         return MatchNoDocsWeight(self)
 
@@ -263,10 +265,20 @@ class BooleanQuery(LuceneQuery):
 
 
 def to_lucene(query: Query, ctx: "SearchContext", in_filter: bool = False) -> Query:
-    """The Lucene form of a parsed query, before the rewrite fixed point (``QueryBuilder.toQuery``)."""
+    """The Lucene form of a parsed query, before the rewrite fixed point (``QueryBuilder.toQuery``).
+
+    ``match_all``/``match_none`` (parsed in :mod:`.basic`) become the Lucene queries here so the boolean
+    rewrite rules that look for them apply; any other query is rewritten by its own module.
+    """
     fn = getattr(query, "to_lucene", None)
     if callable(fn):
         return fn(ctx, in_filter)
+    from .basic import MatchAllQuery, MatchNoneQuery
+
+    if isinstance(query, MatchAllQuery):
+        return boosted(MatchAllDocsQuery(), query.boost)
+    if isinstance(query, MatchNoneQuery):
+        return MatchNoDocsQuery()
     return query.rewrite(ctx)
 
 

@@ -1,0 +1,290 @@
+"""``mmltr store|featureset|model``: the feature store from the command line.
+
+Commands gather options, call the library (``store``, ``featuresets``, ``models``) and print; cluster errors
+propagate as :class:`ClusterError` (the root group prints reason + hint and exits non-zero), local validation
+errors become ``click.ClickException`` naming the file and the fix.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import featuresets as fs_mod
+from . import models as models_mod
+from . import store as store_mod
+from .cluster_info import ClusterInfo, detect
+
+store_option = click.option("--store", default=None, metavar="NAME",
+                            help="Named feature store (default: the cluster's default store).")
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _cluster(obj: Any) -> ClusterInfo:
+    """The cluster's description (detected once per client); fails clearly without the LTR plugin."""
+    return detect(obj.client(), require_ltr=True)
+
+
+def _store_label(store: str | None) -> str:
+    return f"feature store {store!r}" if store else "the default feature store"
+
+
+# -- store -------------------------------------------------------------------------------------------------------
+
+
+@click.group()
+def store() -> None:
+    """Create, drop and list LTR feature stores."""
+
+
+@store.command("init")
+@store_option
+@click.pass_obj
+def store_init(obj: Any, store: str | None) -> None:
+    """Create the feature store (does nothing if it exists)."""
+    _cluster(obj)
+    created = store_mod.ensure_store(obj.client(), store)
+    click.echo(f"created {_store_label(store)}" if created else f"{_store_label(store)} already exists")
+
+
+@store.command("drop")
+@store_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Say what would be dropped, drop nothing.")
+@click.pass_obj
+def store_drop(obj: Any, store: str | None, yes: bool, dry_run: bool) -> None:
+    """Delete the feature store with all its features, featuresets and models."""
+    client = obj.client()
+    if not store_mod.store_exists(client, store):
+        click.echo(f"{_store_label(store)} does not exist; nothing to drop")
+        return
+    if dry_run:
+        click.echo(f"would drop {_store_label(store)} and everything in it")
+        return
+    if not yes:
+        click.confirm(f"Drop {_store_label(store)} with all its featuresets and models?", abort=True)
+    store_mod.drop_store(client, store)
+    click.echo(f"dropped {_store_label(store)}")
+
+
+@store.command("list")
+@click.pass_obj
+def store_list(obj: Any) -> None:
+    """List the feature stores and what they hold."""
+    from rich.table import Table
+
+    info = _cluster(obj)
+    stores = store_mod.list_stores(obj.client())
+    table = Table(title=f"Feature stores on {info.describe()}")
+    table.add_column("store", no_wrap=True)
+    table.add_column("index", no_wrap=True)
+    for column in ("featuresets", "features", "models"):
+        table.add_column(column, justify="right")
+    for s in stores:
+        table.add_row(s.name, s.index, *(str(s.counts.get(k, 0)) for k in ("featureset", "feature", "model")))
+    _console().print(table)
+    if not stores:
+        click.echo("no feature stores yet: `mmltr store init` creates the default one")
+
+
+# -- featureset --------------------------------------------------------------------------------------------------
+
+
+@click.group()
+def featureset() -> None:
+    """Push, show and compare LTR featuresets."""
+
+
+def _load_featureset(path: Path, name: str | None) -> fs_mod.FeatureSet:
+    try:
+        loaded = fs_mod.FeatureSet.from_file(path)
+    except fs_mod.FeatureSetError as exc:
+        raise click.ClickException(
+            f"{path}: invalid featureset:\n" + "\n".join(f"  - {p}" for p in exc.problems)) from None
+    if name:
+        loaded = fs_mod.FeatureSet(name, loaded.features, loaded.validation)
+    return loaded
+
+
+@featureset.command("push")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
+@click.option("--replace", is_flag=True, help="Update the featureset if it exists (models keep their copy).")
+@click.option("--name", default=None, help="Featureset name (default: the file's \"name\", else its stem).")
+@click.pass_obj
+def featureset_push(obj: Any, file: Path, store: str | None, replace: bool, name: str | None) -> None:
+    """Validate FILE (JSON, or YAML with PyYAML) and store it as a featureset."""
+    local = _load_featureset(file, name)
+    fs_mod.push(obj.client(), local, store=store, replace=replace)
+    verb = "pushed (create or update)" if replace else "created"
+    click.echo(f"{verb} featureset {local.name!r} with {len(local.features)} features in {_store_label(store)}")
+
+
+@featureset.command("show")
+@click.argument("name")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the featureset as JSON (a valid push FILE).")
+@click.pass_obj
+def featureset_show(obj: Any, name: str, store: str | None, as_json: bool) -> None:
+    """Show a stored featureset: features in ordinal order."""
+    stored = fs_mod.fetch(obj.client(), name, store)
+    if as_json:
+        click.echo(json.dumps(stored.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"featureset {stored.name} (version {stored.version})")
+    table.add_column("#", justify="right")
+    table.add_column("feature", no_wrap=True, min_width=max(len(n) for n in stored.feature_names or ("",)))
+    for column in ("language", "params", "template"):
+        table.add_column(column, overflow="fold")
+    for ordinal, feature in enumerate(stored.features, start=1):
+        template = feature.template if isinstance(feature.template, str) else json.dumps(feature.template)
+        table.add_row(str(ordinal), feature.name, feature.template_language, ", ".join(feature.params),
+                      template if len(template) <= 120 else template[:117] + "...")
+    _console().print(table)
+
+
+@featureset.command("diff")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
+@click.option("--name", default=None, help="Stored featureset to compare with (default: FILE's name).")
+@click.pass_obj
+def featureset_diff(obj: Any, file: Path, store: str | None, name: str | None) -> None:
+    """Compare FILE with the stored featureset; exit code 1 when they differ."""
+    local = _load_featureset(file, name)
+    stored = fs_mod.fetch(obj.client(), local.name, store)
+    result = fs_mod.diff(local, stored)
+    click.echo(result.render())
+    if not result.is_empty:
+        click.get_current_context().exit(1)
+
+
+@featureset.command("list")
+@store_option
+@click.option("--prefix", default=None, help="Only names starting with this.")
+@click.pass_obj
+def featureset_list(obj: Any, store: str | None, prefix: str | None) -> None:
+    """List the stored featuresets."""
+    for stored in fs_mod.list_featuresets(obj.client(), store, prefix):
+        click.echo(f"{stored.name}\t{len(stored.features)} features")
+
+
+# -- model -------------------------------------------------------------------------------------------------------
+
+
+@click.group()
+def model() -> None:
+    """Upload, list, show and delete LTR models (models are immutable: upload new, then switch)."""
+
+
+def _read_model_file(path: Path, model_type: str | None) -> dict[str, Any]:
+    """A definition file, or a converter output ``{"type", "definition", "feature_normalizers",
+    "feature_names"}``."""
+    text = path.read_text(encoding="utf-8")
+    if model_type == "model/ranklib":
+        return {"type": model_type, "definition": text}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise click.ClickException(f"{path}: not valid JSON ({exc}); a model/ranklib text model needs "
+                                   "--type model/ranklib") from None
+    if isinstance(data, dict) and "definition" in data:
+        return {"type": model_type or data.get("type") or "model/xgboost+json", "definition": data["definition"],
+                "feature_normalizers": data.get("feature_normalizers"), "feature_names": data.get("feature_names")}
+    return {"type": model_type or "model/xgboost+json", "definition": data}
+
+
+@model.command("upload")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--featureset", "featureset_name", required=True, help="The featureset the model was trained on.")
+@click.option("--name", default=None, help="Model name (default: <featureset>__<yyyymmdd-hhmmss>).")
+@click.option("--type", "model_type", default=None, type=click.Choice(models_mod.MODEL_TYPES),
+              help="Model type (default: from FILE, else model/xgboost+json).")
+@store_option
+@click.option("--featureset-version", type=int, default=None,
+              help="Refuse the upload unless the stored featureset is still at this version.")
+@click.option("--no-check", is_flag=True, help="Skip the local check against the featureset.")
+@click.pass_obj
+def model_upload(obj: Any, file: Path, featureset_name: str, name: str | None, model_type: str | None,
+                 store: str | None, featureset_version: int | None, no_check: bool) -> None:
+    """Upload the model in FILE from a stored featureset."""
+    spec = _read_model_file(file, model_type)
+    name = name or models_mod.model_name(featureset_name)
+    try:
+        models_mod.upload_model(obj.client(), featureset_name, name, spec["definition"], spec["type"], store,
+                                spec.get("feature_normalizers"), feature_names=spec.get("feature_names"),
+                                featureset_version=featureset_version, check=not no_check)
+    except models_mod.ModelCheckError as exc:
+        raise click.ClickException(
+            f"{file}: the model does not fit featureset {featureset_name!r}:\n"
+            + "\n".join(f"  - {p}" for p in exc.problems)
+            + "\n  fix: train on features logged with this featureset (same names, same order)") from None
+    click.echo(f"uploaded model {name!r} ({spec['type']}) from featureset {featureset_name!r}")
+
+
+@model.command("list")
+@click.option("--prefix", default=None, help="Only names starting with this (e.g. a featureset name).")
+@store_option
+@click.pass_obj
+def model_list(obj: Any, prefix: str | None, store: str | None) -> None:
+    """List models (sorted by name, so timestamped names sort by age)."""
+    from rich.table import Table
+
+    found = models_mod.list_models(obj.client(), prefix, store)
+    table = Table(title=f"models in {_store_label(store)}")
+    table.add_column("model", no_wrap=True, min_width=max((len(m.name) for m in found), default=5))
+    for column in ("type", "featureset", "features", "trees"):
+        table.add_column(column, overflow="fold")
+    for m in found:
+        table.add_row(m.name, m.type, m.featureset.name if m.featureset else "-",
+                      str(len(m.featureset.features)) if m.featureset else "-",
+                      str(m.tree_count) if m.tree_count is not None else "-")
+    _console().print(table)
+
+
+@model.command("show")
+@click.argument("name")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the stored model as JSON.")
+@click.pass_obj
+def model_show(obj: Any, name: str, store: str | None, as_json: bool) -> None:
+    """Show a model: type, trees, normalizers and the featureset copied into it."""
+    found = models_mod.get_model(obj.client(), name, store)
+    if as_json:
+        body = found.to_dict()
+        if found.featureset is not None:
+            body["feature_set"] = found.featureset.to_dict()
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"model:       {found.name}")
+    click.echo(f"type:        {found.type}")
+    if found.tree_count is not None:
+        click.echo(f"trees:       {found.tree_count}")
+    if found.featureset is not None:
+        click.echo(f"featureset:  {found.featureset.name} ({len(found.featureset.features)} features)")
+        for ordinal, feature_name in enumerate(found.featureset.feature_names, start=1):
+            norm = (found.feature_normalizers or {}).get(feature_name)
+            click.echo(f"  {ordinal:>3}  {feature_name}" + (f"  normalizer: {json.dumps(norm)}" if norm else ""))
+
+
+@model.command("delete")
+@click.argument("name")
+@store_option
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+@click.pass_obj
+def model_delete(obj: Any, name: str, store: str | None, dry_run: bool) -> None:
+    """Delete a model (a rescore query still naming it will fail)."""
+    if dry_run:
+        models_mod.get_model(obj.client(), name, store)  # fails clearly if it does not exist
+        click.echo(f"would delete model {name!r} from {_store_label(store)}")
+        return
+    models_mod.delete_model(obj.client(), name, store)
+    click.echo(f"deleted model {name!r} from {_store_label(store)}")

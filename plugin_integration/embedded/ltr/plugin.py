@@ -1,0 +1,113 @@
+"""Per-node plugin state: version semantics, the compiled-element caches and request counters.
+
+``Caches`` mirrors the plugin's three caches (feature, featureset, model; ``com.o19s.es.ltr.feature.store.
+index.Caches``): compiled elements keyed by store index and name, with hit/miss/eviction counters. Deleting an
+element or a store evicts its entries; ``_clearcache`` empties them. The state lives in ``node.extensions``.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import ltr_errors, store
+from .elements import FEATURESET, MODEL, element_from_source
+from .features import compile_featureset
+from .rankers import CompiledModel, compile_model, featureset_ranker
+from .versions import PluginSemantics
+
+KINDS = ("feature", "featureset", "model")
+
+
+@dataclass
+class CacheStats:
+    hit_count: int = 0
+    miss_count: int = 0
+    eviction_count: int = 0
+
+
+@dataclass
+class Caches:
+    entries: dict[tuple[str, str, str], tuple[Any, int]] = field(default_factory=dict)
+    stats: dict[str, CacheStats] = field(default_factory=lambda: {k: CacheStats() for k in KINDS})
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def get_or_load(self, kind: str, index: str, name: str, load: Callable[[], tuple[Any, int]]) -> Any:
+        key = (kind, index, name)
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None:
+                self.stats[kind].hit_count += 1
+                return hit[0]
+            self.stats[kind].miss_count += 1
+        value, size = load()
+        with self.lock:
+            self.entries[key] = (value, size)
+        return value
+
+    def evict(self, kind: str, index: str, name: str) -> None:
+        with self.lock:
+            if self.entries.pop((kind, index, name), None) is not None:
+                self.stats[kind].eviction_count += 1
+
+    def evict_store(self, index: str | None = None) -> None:
+        with self.lock:
+            for key in [k for k in self.entries if index is None or k[1] == index]:
+                del self.entries[key]
+                self.stats[key[0]].eviction_count += 1
+
+    def usage(self, kind: str, index: str | None = None) -> tuple[int, int]:
+        """``(entry count, estimated bytes)`` for one cache, optionally one store."""
+        with self.lock:
+            sizes = [size for (k, i, _), (_, size) in self.entries.items() if k == kind and index in (None, i)]
+        return len(sizes), sum(sizes)
+
+
+class LtrPlugin:
+    def __init__(self, node: Any) -> None:
+        self.node = node
+        self.semantics = PluginSemantics.of(node)
+        self.caches = Caches()
+        self.request_total = 0
+        self.request_errors = 0
+        self.lock = threading.Lock()
+
+    def count_request(self, failed: bool = False) -> None:
+        with self.lock:
+            self.request_total += 1
+            if failed:
+                self.request_errors += 1
+
+    def load_model(self, index: str, name: str) -> CompiledModel:
+        def load() -> tuple[CompiledModel, int]:
+            hit = store.get_element(self.node, index, MODEL, name)
+            if hit is None:
+                raise ltr_errors.not_found("model", name)
+            model = compile_model(element_from_source(MODEL, hit[0]), self.semantics)  # type: ignore[arg-type]
+            return model, model.size_bytes
+
+        return self.caches.get_or_load(MODEL, index, name, load)
+
+    def load_featureset(self, index: str, name: str) -> CompiledModel:
+        def load() -> tuple[CompiledModel, int]:
+            hit = store.get_element(self.node, index, FEATURESET, name)
+            if hit is None:
+                raise ltr_errors.not_found("featureset", name)
+            stored = element_from_source(FEATURESET, hit[0])
+            cset = compile_featureset(stored)  # type: ignore[arg-type]
+            return featureset_ranker(cset), len(str(hit[0])) * 2
+
+        return self.caches.get_or_load(FEATURESET, index, name, load)
+
+
+_INIT_LOCK = threading.Lock()
+
+
+def plugin(node: Any) -> LtrPlugin:
+    state = node.extensions.get("ltr")
+    if state is None:
+        with _INIT_LOCK:
+            state = node.extensions.get("ltr")
+            if state is None:
+                state = node.extensions["ltr"] = LtrPlugin(node)
+    return state

@@ -1,0 +1,485 @@
+"""Term-level queries that match without scoring: ``terms``, ``range``, ``prefix``, ``wildcard``.
+
+Each is a constant-score query in OpenSearch (``TermInSetQuery``/point set queries, ``PointRangeQuery``,
+``TermRangeQuery``, ``PrefixQuery``/``WildcardQuery`` under the default ``constant_score`` rewrite), so a hit
+scores exactly its boost. Values are matched the way the field type indexes them:
+
+* keyword and text fields: the indexed terms, **without analysis** (``terms`` on a text field looks the given
+  strings up as they are, like ``TermsQueryBuilder``); strings compare in UTF-8 byte order, which equals code
+  point order, so Python string comparison is Lucene's ``BytesRef`` order;
+* numeric fields: a multi-valued doc matches when any of its values does (points). Bounds are parsed as the
+  field type parses them (``NumberFieldMapper.NumberType``): ``float`` rounds to float32, ``half_float`` to
+  float16, ``scaled_float`` compares the scaled longs (``ScaledFloatFieldMapper.rangeQuery``); decimal values
+  in ``terms`` on integer fields match nothing (``hasDecimalPart``);
+* ``boolean``: ``true``/``false`` (strings or JSON booleans) as 1/0;
+* ``date``: bounds through :mod:`.datemath` (formats, ``now``, ``||`` anchors, ``+1d``, ``/d`` rounding, and
+  ``DateFieldType.rangeQuery``'s round-up rules: ``gt``/``lte`` round up, ``gt``+1 ms, ``lt``-1 ms). ``terms``
+  on a date is one range per value (``DateFieldType.termQuery``: ``[v, v]`` with the upper bound rounded up, so
+  ``2020-01-01`` matches that whole day).
+
+Unmapped fields match nothing (the builders rewrite to ``match_none``); ``knn_vector`` fields fail as the k-NN
+field type does. Errors raised while building a weight are wrapped as ``QueryShardContext.toQuery`` wraps them.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ... import errors
+from ..dsl import DslParser, as_float, check_keys, common, register, single_field
+from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight, membership
+from . import datemath
+
+F32 = np.float32
+MAX_TERMS_COUNT = 65536
+INTEGER_TYPES = {"long", "integer", "short", "byte", "unsigned_long"}
+
+
+def create_error(ctx: Any, cause: errors.EngineError) -> errors.EngineError:
+    """``QueryShardContext.toQuery``: exceptions other than parsing/query-shard ones become 'failed to create
+    query: ...' query-shard exceptions."""
+    return errors.query_shard(f"failed to create query: {cause.reason}", ctx.index_name, caused_by=cause)
+
+
+def _number_error(value: Any) -> errors.EngineError:
+    return errors.EngineError("number_format_exception", f'For input string: "{value}"', 400)
+
+
+# --- value conversion ------------------------------------------------------------------------------------------
+def to_number(value: Any) -> float:
+    """``NumberFieldMapper`` ``parse``: JSON numbers, numeric strings; anything else is a number format error."""
+    if isinstance(value, bool):
+        raise _number_error(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise _number_error(value) from None
+
+
+def field_number(ftype: str, value: Any, params: dict[str, Any]) -> float:
+    """A query value as the field type stores it (float32, float16 and scaled_float lose precision)."""
+    number = to_number(value)
+    if ftype == "float":
+        return float(F32(number))
+    if ftype == "half_float":
+        return float(np.float16(number))
+    if ftype == "scaled_float":
+        factor = float(params["scaling_factor"])
+        return _java_round(number * factor) / factor
+    return number
+
+
+def to_boolean(value: Any) -> float:
+    if value is True or value == "true":
+        return 1.0
+    if value is False or value == "false":
+        return 0.0
+    raise errors.illegal_argument(f"Can't parse boolean value [{value}], expected [true] or [false]")
+
+
+def to_term(value: Any) -> str:
+    """``BytesRefs.toBytesRef``: a query value as an indexed keyword/text term (Java's ``toString``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() or abs(value) >= 1e7 else f"{value:.1f}"
+    return str(value)
+
+
+def _java_round(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+# --- per-segment matching helpers -------------------------------------------------------------------------------
+def any_value(num: Any, docs: np.ndarray, value_mask: np.ndarray) -> np.ndarray:
+    """For multi-valued doc values: does any value of each doc in ``docs`` satisfy ``value_mask``?"""
+    counts = np.zeros(value_mask.shape[0] + 1, dtype=np.int64)
+    np.cumsum(value_mask, out=counts[1:])
+    starts, ends = num.offsets[docs], num.offsets[docs + 1]
+    return (counts[ends] - counts[starts]) > 0
+
+
+def numeric_mask(field: str, predicate: Callable[[np.ndarray], np.ndarray]) -> Callable[[Any, np.ndarray], np.ndarray]:
+    def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
+        num = segment.numerics.get(field)
+        if num is None or docs.shape[0] == 0:
+            return np.zeros(docs.shape[0], dtype=bool)
+        return any_value(num, docs, predicate(num.values))
+
+    return mask
+
+
+def term_docs(inv: Any, ordinals: list[int]) -> np.ndarray:
+    """Sorted unique docs holding any of the term ordinals of ``inv``."""
+    parts = [inv.docs[inv.offsets[o]:inv.offsets[o + 1]] for o in ordinals]
+    if not parts:
+        return np.zeros(0, dtype=np.int32)
+    return np.unique(np.concatenate(parts))
+
+
+def sorted_terms(segment: Any, field: str) -> tuple[list[str], list[int]] | None:
+    """The segment's terms of ``field`` in BytesRef order with their ordinals (cached per segment)."""
+    inv = segment.inverted.get(field)
+    if inv is None:
+        return None
+    key = ("sorted-terms", field)
+    hit = segment.cache.get(key)
+    if hit is None:
+        order = sorted(range(len(inv.terms)), key=inv.terms.__getitem__)
+        hit = segment.cache[key] = ([inv.terms[i] for i in order], order)
+    return hit
+
+
+def term_mask(field: str, select: Callable[[Any, Any], list[int]]) -> Callable[[Any, np.ndarray], np.ndarray]:
+    """A mask function over term postings; ``select(segment, inv)`` picks term ordinals; cached per segment."""
+    cache: dict[int, np.ndarray] = {}
+
+    def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
+        inv = segment.inverted.get(field)
+        if inv is None:
+            return np.zeros(docs.shape[0], dtype=bool)
+        hits = cache.get(id(segment))
+        if hits is None:
+            hits = cache[id(segment)] = term_docs(inv, select(segment, inv))
+        return membership(docs, hits)[0]
+
+    return mask
+
+
+def _is_string_field(mapper: Any) -> bool:
+    return mapper.is_keyword or mapper.is_text
+
+
+def _vector_error(ctx: Any, mapper: Any) -> errors.EngineError:
+    return errors.query_shard(f"KNN vector do not support exact searching, use KNN queries instead: "
+                              f"[{mapper.path}]", ctx.index_name)
+
+
+# --- terms --------------------------------------------------------------------------------------------------------
+@dataclass
+class TermsQuery(Query):
+    """``terms`` (and a numeric/boolean/date ``term``): docs holding any of ``values``; score = boost."""
+
+    field: str
+    values: tuple[Any, ...]
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        mapper = ctx.field(self.field)
+        if mapper is None:
+            return MatchNoneWeight(self)
+        if len(self.values) > MAX_TERMS_COUNT:
+            raise create_error(ctx, errors.illegal_argument(
+                f"The number of terms [{len(self.values)}] used in the Terms Query request has exceeded the allowed "
+                f"maximum of [{MAX_TERMS_COUNT}]. This maximum can be set by changing the [index.max_terms_count] "
+                "index level setting."))
+        total = F32(boost) * F32(self.boost)
+        try:
+            mask, text = self._mask(ctx, mapper)
+        except errors.EngineError as exc:
+            if exc.type == "query_shard_exception":
+                raise
+            raise create_error(ctx, exc) from None
+        return ConstantMaskWeight(self, total, mask, f"ConstantScore({self.field}:({text}))")
+
+    def _mask(self, ctx: Any, mapper: Any) -> tuple[Callable[[Any, np.ndarray], np.ndarray], str]:
+        if mapper.is_vector:
+            raise _vector_error(ctx, mapper)
+        if _is_string_field(mapper):
+            wanted = sorted({to_term(v) for v in self.values})
+            return term_mask(self.field, lambda seg, inv: [inv.term_index[t] for t in wanted
+                                                            if t in inv.term_index]), " ".join(wanted)
+        if mapper.type == "date":
+            fmt = mapper.params.get("format")
+            spans = [(datemath.parse(v, fmt, False, ctx.now_ms, None),
+                      datemath.parse(v, fmt, True, ctx.now_ms, None)) for v in self.values]
+            lows = np.asarray([s[0] for s in spans], dtype=np.float64)
+            highs = np.asarray([s[1] for s in spans], dtype=np.float64)
+
+            def in_spans(values: np.ndarray) -> np.ndarray:
+                out = np.zeros(values.shape[0], dtype=bool)
+                for lo, hi in zip(lows, highs):
+                    out |= (values >= lo) & (values <= hi)
+                return out
+
+            return numeric_mask(self.field, in_spans), " ".join(str(v) for v in self.values)
+        if mapper.type == "boolean":
+            wanted_arr = np.asarray(sorted({to_boolean(v) for v in self.values}), dtype=np.float64)
+        elif mapper.is_numeric:
+            numbers = [field_number(mapper.type, v, mapper.params) for v in self.values]
+            if mapper.type in INTEGER_TYPES:
+                numbers = [n for n in numbers if float(n).is_integer()]  # hasDecimalPart: dropped
+            wanted_arr = np.asarray(sorted(set(numbers)), dtype=np.float64)
+        else:
+            raise errors.query_shard(f"Field [{self.field}] of type [{mapper.type}] does not support term queries",
+                                     ctx.index_name)
+        return (numeric_mask(self.field, lambda values: np.isin(values, wanted_arr)),
+                " ".join(repr(v) for v in wanted_arr.tolist()))
+
+
+@register("terms")
+def parse_terms(body: Any, parser: DslParser) -> Query:
+    if not isinstance(body, dict):
+        raise errors.parsing("[terms] query malformed, no start_object after query name")
+    params = dict(body)
+    boost, name = common(params, "terms")
+    if not params:
+        raise errors.illegal_argument("No value specified for terms query")
+    if len(params) > 1:
+        fields = list(params)
+        raise errors.parsing(f"[terms] query does not support multiple fields [{fields[0]}, {fields[1]}]")
+    (field, values), = params.items()
+    if isinstance(values, dict):
+        raise errors.illegal_argument("[terms] lookup ({index, id, path}) is not supported by the embedded node; "
+                                      "pass the values inline")
+    if not isinstance(values, list):
+        raise errors.parsing(f"[terms] query does not support [{field}]")
+    if any(v is None or isinstance(v, (dict, list)) for v in values):
+        raise errors.parsing("[terms] query values must be strings, numbers or booleans")
+    return TermsQuery(field, tuple(values), boost, name)
+
+
+# --- range ------------------------------------------------------------------------------------------------------
+@dataclass
+class RangeQuery(Query):
+    field: str
+    lower: Any = None
+    upper: Any = None
+    include_lower: bool = True
+    include_upper: bool = True
+    format: str | None = None
+    time_zone: str | None = None
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        mapper = ctx.field(self.field)
+        if mapper is None:
+            return MatchNoneWeight(self)
+        if mapper.is_vector:
+            raise _vector_error(ctx, mapper)
+        if self.time_zone is not None and mapper.type != "date":
+            raise errors.query_shard(f"[range] time_zone can not be applied to non date field [{self.field}]",
+                                     ctx.index_name)
+        total = F32(boost) * F32(self.boost)
+        try:
+            mask, text = self._mask(ctx, mapper)
+        except errors.EngineError as exc:
+            if exc.type == "query_shard_exception":
+                raise
+            raise create_error(ctx, exc) from None
+        if mask is None:
+            return MatchNoneWeight(self)
+        return ConstantMaskWeight(self, total, mask, f"ConstantScore({self.field}:{text})")
+
+    def _mask(self, ctx: Any, mapper: Any) -> tuple[Callable[[Any, np.ndarray], np.ndarray] | None, str]:
+        lo, hi, inc_lo, inc_hi = self.lower, self.upper, self.include_lower, self.include_upper
+        text = f"{'[' if inc_lo else '{'}{'*' if lo is None else lo} TO {'*' if hi is None else hi}" \
+               f"{']' if inc_hi else '}'}"
+        if _is_string_field(mapper):
+            return self._string_mask(), text
+        if mapper.type == "date":
+            fmt = self.format or mapper.params.get("format")
+            tz = datemath.zone(self.time_zone) if self.time_zone else None
+            low = -math.inf if lo is None else datemath.parse(lo, fmt, not inc_lo, ctx.now_ms, tz) + (0 if inc_lo
+                                                                                                         else 1)
+            high = math.inf if hi is None else datemath.parse(hi, fmt, inc_hi, ctx.now_ms, tz) - (0 if inc_hi
+                                                                                                  else 1)
+            return numeric_mask(self.field, lambda v: (v >= low) & (v <= high)), text
+        if mapper.type == "boolean":
+            low_b = -math.inf if lo is None else to_boolean(lo)
+            high_b = math.inf if hi is None else to_boolean(hi)
+            return numeric_mask(self.field, _between(low_b, high_b, inc_lo, inc_hi)), text
+        if mapper.type == "scaled_float":
+            return self._scaled_mask(mapper), text
+        if mapper.is_numeric:
+            conv = (lambda x: float(F32(to_number(x)))) if mapper.type in ("float", "half_float") else to_number
+            low_n = -math.inf if lo is None else conv(lo)
+            high_n = math.inf if hi is None else conv(hi)
+            return numeric_mask(self.field, _between(low_n, high_n, inc_lo, inc_hi)), text
+        raise errors.query_shard(f"Field [{self.field}] of type [{mapper.type}] does not support range queries",
+                                 ctx.index_name)
+
+    def _string_mask(self) -> Callable[[Any, np.ndarray], np.ndarray]:
+        lo = None if self.lower is None else to_term(self.lower)
+        hi = None if self.upper is None else to_term(self.upper)
+
+        def select(segment: Any, inv: Any) -> list[int]:
+            terms, ords = sorted_terms(segment, self.field)
+            start = 0 if lo is None else (bisect.bisect_left(terms, lo) if self.include_lower
+                                          else bisect.bisect_right(terms, lo))
+            end = len(terms) if hi is None else (bisect.bisect_right(terms, hi) if self.include_upper
+                                                 else bisect.bisect_left(terms, hi))
+            return ords[start:end]
+
+        return term_mask(self.field, select)
+
+    def _scaled_mask(self, mapper: Any) -> Callable[[Any, np.ndarray], np.ndarray]:
+        """``ScaledFloatFieldMapper.rangeQuery``: bounds scaled, ``nextUp``/``nextDown`` when exclusive, then
+        ``ceil``/``floor`` to longs compared with the stored longs."""
+        factor = float(mapper.params["scaling_factor"])
+        low = -math.inf
+        high = math.inf
+        if self.lower is not None:
+            d = factor * to_number(self.lower)
+            low = math.ceil(d if self.include_lower else math.nextafter(d, math.inf))
+        if self.upper is not None:
+            d = factor * to_number(self.upper)
+            high = math.floor(d if self.include_upper else math.nextafter(d, -math.inf))
+        return numeric_mask(self.field, lambda v: (np.floor(v * factor + 0.5) >= low)
+                            & (np.floor(v * factor + 0.5) <= high))
+
+
+def _between(low: float, high: float, inc_lo: bool, inc_hi: bool) -> Callable[[np.ndarray], np.ndarray]:
+    def pred(values: np.ndarray) -> np.ndarray:
+        a = values >= low if inc_lo else values > low
+        b = values <= high if inc_hi else values < high
+        return a & b
+
+    return pred
+
+
+_RANGE_KEYS = {"gt", "gte", "lt", "lte", "from", "to", "include_lower", "include_upper", "format", "time_zone",
+               "relation", "boost", "_name"}
+
+
+@register("range")
+def parse_range(body: Any, parser: DslParser) -> Query:
+    field, params = single_field(body, "range", "__value__")
+    if "__value__" in params:
+        raise errors.parsing(f"[range] query malformed, no start_object after field [{field}]")
+    boost, name = common(params, "range")
+    check_keys(params, "range", _RANGE_KEYS)
+    lower = upper = None
+    inc_lo = inc_hi = True
+    for key, value in params.items():  # in order, later keys override earlier ones (as the Java parser)
+        if key == "from":
+            lower = value
+        elif key == "to":
+            upper = value
+        elif key == "include_lower":
+            inc_lo = _parse_bool(value, key)
+        elif key == "include_upper":
+            inc_hi = _parse_bool(value, key)
+        elif key in ("gt", "gte"):
+            lower, inc_lo = value, key == "gte"
+        elif key in ("lt", "lte"):
+            upper, inc_hi = value, key == "lte"
+    for bound in (lower, upper):
+        if isinstance(bound, (dict, list)):
+            raise errors.parsing("[range] query malformed, bounds must be values")
+    relation = params.get("relation")
+    if relation is not None and str(relation).lower() != "intersects":
+        raise errors.parsing(f"[range] query does not support relation [{relation}] on non range fields")
+    fmt = params.get("format")
+    tz = params.get("time_zone")
+    if tz is not None:
+        datemath.zone(str(tz))  # fail early, like ZoneId.of
+    return RangeQuery(field, lower, upper, inc_lo, inc_hi, None if fmt is None else str(fmt),
+                      None if tz is None else str(tz), boost, name)
+
+
+def _parse_bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise errors.parsing(f"[range] failed to parse field [{key}]")
+
+
+# --- prefix and wildcard -----------------------------------------------------------------------------------------
+@dataclass
+class PatternQuery(Query):
+    """``prefix`` or ``wildcard`` on keyword/text terms (constant score)."""
+
+    kind: str
+    field: str
+    value: str
+    case_insensitive: bool = False
+    boost: float = 1.0
+    name: str | None = None
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        mapper = ctx.field(self.field)
+        if mapper is None:
+            return MatchNoneWeight(self)
+        if not _is_string_field(mapper):
+            raise errors.query_shard(
+                f"Can only use {self.kind} queries on keyword and text fields - not on [{self.field}] which is of "
+                f"type [{mapper.type}]", ctx.index_name)
+        value = self.value.lower() if mapper.is_text and self.kind == "wildcard" else self.value
+        select = self._prefix_select(value) if self.kind == "prefix" else self._wildcard_select(value)
+        shown = f"{self.field}:{value}{'*' if self.kind == 'prefix' else ''}"
+        return ConstantMaskWeight(self, F32(boost) * F32(self.boost), term_mask(self.field, select),
+                                  f"ConstantScore({shown})")
+
+    def _prefix_select(self, value: str) -> Callable[[Any, Any], list[int]]:
+        if self.case_insensitive:
+            low = value.lower()
+            return lambda seg, inv: [i for i, t in enumerate(inv.terms) if t.lower().startswith(low)]
+
+        def select(segment: Any, inv: Any) -> list[int]:
+            terms, ords = sorted_terms(segment, self.field)
+            start = bisect.bisect_left(terms, value)
+            end = start
+            while end < len(terms) and terms[end].startswith(value):
+                end += 1
+            return ords[start:end]
+
+        return select
+
+    def _wildcard_select(self, value: str) -> Callable[[Any, Any], list[int]]:
+        pattern = wildcard_regex(value, self.case_insensitive)
+        return lambda seg, inv: [i for i, t in enumerate(inv.terms) if pattern.fullmatch(t)]
+
+
+def wildcard_regex(value: str, case_insensitive: bool) -> "re.Pattern[str]":
+    """Lucene ``WildcardQuery.toAutomaton``: ``*`` any string, ``?`` one character, ``\\`` escapes."""
+    out, i = [], 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "\\" and i + 1 < len(value):
+            i += 1
+            out.append(re.escape(value[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+
+
+def _parse_pattern(kind: str, value_keys: tuple[str, ...]) -> Callable[[Any, DslParser], Query]:
+    def parse(body: Any, parser: DslParser) -> Query:
+        field, params = single_field(body, kind, value_keys[0])
+        boost, name = common(params, kind)
+        check_keys(params, kind, set(value_keys) | {"case_insensitive", "rewrite"})
+        value = next((params[k] for k in value_keys if k in params), None)
+        if value is None:
+            raise errors.illegal_argument(f"[{kind}] requires a value for field [{field}]")
+        if params.get("rewrite") not in (None, "constant_score", "constant_score_boolean"):
+            raise errors.illegal_argument(f"[{kind}] rewrite [{params['rewrite']}] is not supported by the embedded "
+                                          "node; use constant_score")
+        ci = params.get("case_insensitive", False)
+        if not isinstance(ci, bool):
+            raise errors.parsing(f"[{kind}] failed to parse field [case_insensitive]")
+        return PatternQuery(kind, field, to_term(value), ci, boost, name)
+
+    return parse
+
+
+register("prefix")(_parse_pattern("prefix", ("value",)))
+register("wildcard")(_parse_pattern("wildcard", ("value", "wildcard")))
+
+__all__ = ["TermsQuery", "RangeQuery", "PatternQuery", "create_error", "to_number", "to_boolean", "to_term",
+           "field_number", "as_float"]

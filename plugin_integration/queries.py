@@ -1,0 +1,110 @@
+"""Query builders: the first stage, the ``sltr`` query, the LTR rescore, and the feature-logging search.
+
+Pure functions returning request bodies (golden-tested). Params go in as data (``params.to_params``); nothing
+here renders a template.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+DEFAULT_FIELDS = ("title^2", "description", "brand", "category")
+DEFAULT_VECTOR_FIELD = "text_vector"
+DEFAULT_WINDOW = 100
+LOG_NAME = "ltr_features"
+LOGGED_QUERY = "logged_features"
+
+
+def first_stage(keywords: str, text_vector: Sequence[float] | None = None, fields: Sequence[str] = DEFAULT_FIELDS,
+                k: int = 100, vector_field: str = DEFAULT_VECTOR_FIELD, flavour: str = "opensearch",
+                ) -> dict[str, Any]:
+    """BM25 ``multi_match`` OR approximate ``knn`` on the text vector, as one ``bool.should``.
+
+    Not the ``hybrid`` query: OpenSearch would rescore each hybrid sub-query separately, before normalisation,
+    which is not what an LTR rescorer expects (ltr-plugin.md §4.5). ``flavour`` picks the ``knn`` syntax
+    (``ClusterInfo.flavour``): the k-NN plugin's on OpenSearch, the ``dense_vector`` one on Elasticsearch.
+    """
+    should: list[dict[str, Any]] = [{"multi_match": {"query": keywords, "fields": list(fields)}}]
+    if text_vector is not None:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        vector = [float(x) for x in text_vector]
+        if flavour == "elasticsearch":
+            should.append({"knn": {"field": vector_field, "query_vector": vector, "k": int(k),
+                                   "num_candidates": max(int(k), 100)}})
+        else:
+            should.append({"knn": {vector_field: {"vector": vector, "k": int(k)}}})
+    return {"bool": {"should": should}}
+
+
+def sltr(params: Mapping[str, Any], *, model: str | None = None, featureset: str | None = None,
+         store: str | None = None, name: str | None = None, active_features: Sequence[str] | None = None,
+         cache: bool | None = None) -> dict[str, Any]:
+    """The ``sltr`` query: score with a stored ``model``, or sum a ``featureset``'s features (for logging)."""
+    if (model is None) == (featureset is None):
+        raise ValueError("sltr takes exactly one of model= or featureset=")
+    body: dict[str, Any] = {"params": dict(params)}
+    if model is not None:
+        body["model"] = model
+    if featureset is not None:
+        body["featureset"] = featureset
+    if store:
+        body["store"] = store
+    if active_features is not None:
+        body["active_features"] = list(active_features)
+    if cache is not None:
+        body["cache"] = bool(cache)
+    if name:
+        body["_name"] = name
+    return {"sltr": body}
+
+
+def with_ltr_rescore(query: Mapping[str, Any], model: str, params: Mapping[str, Any],
+                     window_size: int | None = None, from_: int = 0, size: int = 10, store: str | None = None,
+                     ) -> dict[str, Any]:
+    """A search body: ``query`` as the first stage, rescored by ``model`` over the top ``window_size`` hits.
+
+    ``query_weight`` 0 and ``rescore_query_weight`` 1 make the order inside the window the model's alone;
+    the window must cover the page (``window_size >= from + size``, which Elasticsearch also enforces).
+    """
+    if from_ < 0 or size < 0:
+        raise ValueError(f"from and size must be >= 0, got from={from_} size={size}")
+    window = window_size if window_size is not None else max(DEFAULT_WINDOW, from_ + size)
+    if window < from_ + size:
+        raise ValueError(f"window_size {window} is smaller than from + size = {from_ + size}: hits past the "
+                         "window would keep first-stage scores and mix with model scores")
+    return {
+        "query": dict(query),
+        "from": from_,
+        "size": size,
+        "rescore": {
+            "window_size": window,
+            "query": {
+                "rescore_query": sltr(params, model=model, store=store),
+                "query_weight": 0.0,
+                "rescore_query_weight": 1.0,
+                "score_mode": "total",
+            },
+        },
+    }
+
+
+def logging_search(featureset: str, params: Mapping[str, Any], doc_ids: Sequence[str], log_name: str = LOG_NAME,
+                   store: str | None = None, missing_as_zero: bool = False,
+                   query_name: str = LOGGED_QUERY) -> dict[str, Any]:
+    """A search that returns ``doc_ids`` with the featureset's values in ``fields._ltrlog``.
+
+    The ``sltr`` sits in a ``bool.filter`` with a ``_name`` (so it scores nothing and selects nothing beyond
+    the ids) and ``ext.ltr_log`` logs that named query; ``size`` equals the number of ids so all come back.
+    """
+    ids = list(dict.fromkeys(str(d) for d in doc_ids))
+    return {
+        "size": len(ids),
+        "_source": False,
+        "query": {"bool": {"filter": [
+            {"ids": {"values": ids}},
+            sltr(params, featureset=featureset, store=store, name=query_name),
+        ]}},
+        "ext": {"ltr_log": {"log_specs": [
+            {"name": log_name, "named_query": query_name, "missing_as_zero": bool(missing_as_zero)},
+        ]}},
+    }

@@ -31,7 +31,7 @@ class CliContext:
 
 
 class _Group(click.Group):
-    """Root group: cluster errors and bad input end as a clear message and exit code 2, never a traceback."""
+    """Root group: cluster errors and bad input end as a clear message and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from opensearchpy.exceptions import TransportError

@@ -146,7 +146,8 @@ def featureset_show(obj: Any, name: str, store: str | None, as_json: bool) -> No
     for column in ("language", "params", "template"):
         table.add_column(column, overflow="fold")
     for ordinal, feature in enumerate(stored.features, start=1):
-        template = feature.template if isinstance(feature.template, str) else json.dumps(feature.template)
+        template = feature.template if isinstance(feature.template, str) else \
+            json.dumps(feature.template, ensure_ascii=False, separators=(",", ":"))
         table.add_row(str(ordinal), feature.name, feature.template_language, ", ".join(feature.params),
                       template if len(template) <= 120 else template[:117] + "...")
     _console().print(table)
@@ -241,11 +242,11 @@ def model_list(obj: Any, prefix: str | None, store: str | None) -> None:
     found = models_mod.list_models(obj.client(), prefix, store)
     table = Table(title=f"models in {_store_label(store)}")
     table.add_column("model", no_wrap=True, min_width=max((len(m.name) for m in found), default=5))
-    for column in ("type", "featureset", "features", "trees"):
-        table.add_column(column, overflow="fold")
+    table.add_column("type", no_wrap=True)
+    table.add_column("featureset (features)", overflow="fold")
+    table.add_column("trees", justify="right")
     for m in found:
-        table.add_row(m.name, m.type, m.featureset.name if m.featureset else "-",
-                      str(len(m.featureset.features)) if m.featureset else "-",
+        table.add_row(m.name, m.type, f"{m.featureset.name} ({len(m.featureset.features)})" if m.featureset else "-",
                       str(m.tree_count) if m.tree_count is not None else "-")
     _console().print(table)
 

@@ -127,6 +127,14 @@ class ClusterInfo:
         return "zero" if version < (1, 5, 9) else "nan_to_missing"
 
     @property
+    def log_missing_as_zero(self) -> bool:
+        """Whether feature logging should write 0.0 for a missing feature, to train on what the plugin feeds
+        tree models: True only where it feeds 0.0 (``zero``). Elsewhere log NaN; on ``nan_to_no`` the plugin
+        ignores the ``missing`` pointer, so only featuresets whose features match every document (DESIGN §5)
+        are scored as trained."""
+        return self.ltr_missing_behaviour == "zero"
+
+    @property
     def supports_raw_parser(self) -> bool:
         """``model/xgboost+json+raw`` (``Booster.save_model`` JSON): o19s ≥ 1.5.10, OpenSearch ≥ 3.0."""
         version = self._ltr_version

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 TEMPLATE_LANGUAGES = ("mustache", "derived_expression", "script_feature")
 _TAG = re.compile(r"\{\{\s*([#^/&]?)\s*([^{}\s]+?)\s*\}\}")
 _TOJSON = re.compile(r"\{\{\s*#toJson\s*\}\}\s*([^{}\s]+?)\s*\{\{\s*/toJson\s*\}\}")
+_LAMBDA = re.compile(r"\{\{\s*#(toJson|join)\s*\}\}\s*([^{}\s]+?)\s*\{\{\s*/\1\s*\}\}")
 _MUSTACHE_KEYWORDS = {"toJson", "join", "."}
 
 
@@ -102,7 +103,7 @@ def _mustache_problems(template: Any, params: Sequence[str]) -> list[str]:
         return ["a mustache template is a query object or a JSON string"]
     used = {name for prefix, name in _TAG.findall(text) if prefix in ("", "&", "#", "^")}
     used = {n for n in used if n not in _MUSTACHE_KEYWORDS and not n.startswith(".")}
-    used |= set(_TOJSON.findall(text))
+    used |= {name for _, name in _LAMBDA.findall(text)}
     undeclared = sorted(used - set(params))
     if undeclared:
         return [f"the template uses {', '.join('{{' + u + '}}' for u in undeclared)} but \"params\" does not list "
@@ -268,13 +269,8 @@ def fetch(client: Any, name: str, store: str | None = None) -> FeatureSet:
 
 def list_featuresets(client: Any, store: str | None = None, prefix: str | None = None,
                      page_size: int = 100) -> list[FeatureSet]:
-    out: list[FeatureSet] = []
-    while True:
-        response = ltr_api.search_featuresets(client, store, prefix=prefix, from_=len(out), size=page_size)
-        hits = (response.get("hits") or {}).get("hits") or []
-        out.extend(FeatureSet.from_dict(hit) for hit in hits)
-        if len(hits) < page_size:
-            return out
+    hits = ltr_api.search_all(client, "featureset", store, prefix, page_size)
+    return [FeatureSet.from_dict(hit) for hit in hits]
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,32 @@ def search_models(client: Any, store: str | None = None, prefix: str | None = No
                  call_kwargs=_with_store(store), params={"prefix": prefix, "from": from_, "size": size})
 
 
+def search_all(client: Any, kind: str, store: str | None = None, prefix: str | None = None,
+               page_size: int = 100) -> list[dict[str, Any]]:
+    """Every hit of the ``_featureset`` or ``_model`` listing (``kind``), page by page.
+
+    Stops on a short page, on the reported total, or on a page with nothing new (a server that ignores
+    ``from`` must not loop forever).
+    """
+    search = {"featureset": search_featuresets, "model": search_models}[kind]
+    out: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    while True:
+        response = search(client, store, prefix=prefix, from_=len(out), size=page_size) or {}
+        hits = (response.get("hits") or {}).get("hits") or []
+        new = [h for h in hits if _hit_key(h) not in seen]
+        seen.update(_hit_key(h) for h in new)
+        out.extend(new)
+        total = (response.get("hits") or {}).get("total")
+        total = total.get("value") if isinstance(total, dict) else total
+        if len(hits) < page_size or not new or (isinstance(total, int) and len(out) >= total):
+            return out
+
+
+def _hit_key(hit: Mapping[str, Any]) -> Any:
+    return hit.get("_id") or (hit.get("_source") or {}).get("name")
+
+
 # -- caches and stats --------------------------------------------------------------------------------------------
 
 

@@ -218,13 +218,8 @@ def get_model(client: Any, name: str, store: str | None = None) -> Model:
 def list_models(client: Any, prefix: str | None = None, store: str | None = None,
                 page_size: int = 100) -> list[Model]:
     """All models whose name starts with ``prefix``, sorted by name (so timestamped names sort by age)."""
-    out: list[Model] = []
-    while True:
-        response = ltr_api.search_models(client, store, prefix=prefix, from_=len(out), size=page_size)
-        hits = (response.get("hits") or {}).get("hits") or []
-        out.extend(Model.from_response(hit) for hit in hits)
-        if len(hits) < page_size:
-            return sorted(out, key=lambda m: m.name)
+    hits = ltr_api.search_all(client, "model", store, prefix, page_size)
+    return sorted((Model.from_response(hit) for hit in hits), key=lambda m: m.name)
 
 
 def delete_model(client: Any, name: str, store: str | None = None) -> dict[str, Any]:

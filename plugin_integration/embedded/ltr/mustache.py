@@ -250,6 +250,8 @@ def java_double(value: float) -> str:
         return "Infinity" if value > 0 else "-Infinity"
     if value == 0:
         return "-0.0" if str(value).startswith("-") else "0.0"
+    if 1e-3 <= abs(value) < 1e7:  # Python's repr is plain decimal here too, with the same shortest digits
+        return repr(value)
     sign, digits, exponent = Decimal(repr(value)).as_tuple()
     text = "".join(str(d) for d in digits).rstrip("0") or "0"
     point = len(digits) + int(exponent)  # position of the decimal point relative to the digit string

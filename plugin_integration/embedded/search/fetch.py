@@ -82,7 +82,12 @@ def _matched_queries(weights: list[tuple[str, Any]], segment: Any, local: int,
     docs = np.asarray([local], dtype=np.int32)
     names: dict[str, float] = {}
     for name, weight in weights:
-        matched, scores = weight.score(segment, docs)
+        # Hook (LTR plugin): without include_named_queries_score only matching is needed, and Weight.matches
+        # can be far cheaper than score (an ``sltr`` matches every doc; scoring it runs its whole model).
+        if with_scores:
+            matched, scores = weight.score(segment, docs)
+        else:
+            matched, scores = weight.matches(segment, docs), np.zeros(1, dtype=np.float32)
         if matched[0] and name not in names:
             names[name] = float(scores[0])
     return names if with_scores else list(names)

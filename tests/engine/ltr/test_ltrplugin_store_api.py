@@ -36,7 +36,7 @@ def test_store_lifecycle(client: Any) -> None:
     with pytest.raises(RequestError) as exc:
         client.transport.perform_request("POST", "/_ltr/mystore")
     assert error(exc)["reason"] == "Updating a feature store is not yet supported."
-    for bad in ("feature", "featuresets", "model", "feature_sets"):
+    for bad in ("feature", "features", "model", "models", "feature_sets", "feature_Set"):
         with pytest.raises(RequestError) as exc:
             ltr.create_store(store=bad)
         assert "cannot be based on the words [feature], [featureset] and [model]" in error(exc)["reason"]
@@ -241,7 +241,7 @@ def test_cache_and_stats_endpoints(client: Any) -> None:
     assert full["status"] == "green"
     node = full["nodes"][node_id]
     assert node["request_total_count"] == 2 and node["request_error_count"] == 0
-    assert node["cache"]["featureset"] == {"eviction_count": 1, "miss_count": 1, "hit_count": 0,
+    assert node["cache"]["featureset"] == {"eviction_count": 1, "miss_count": 1, "hit_count": 1,
                                            "entry_count": 0, "memory_usage_in_bytes": 0}
     assert set(ltr.stats(stat="cache")["nodes"][node_id]) == {"cache"}
     assert "stores" not in ltr.stats(stat="cache")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pi_engine_samples import INDEX, PRODUCTS, engine_featureset
+from pi_engine_samples import engine_featureset, load_products
 
 from plugin_integration import featuresets, store
 
@@ -16,18 +16,7 @@ from plugin_integration import featuresets, store
 @pytest.fixture
 def products(client: Any) -> Any:
     """``client`` with the ``products`` index loaded and refreshed."""
-    client.indices.create(index=INDEX, body={
-        "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
-        "mappings": {"properties": {
-            "title": {"type": "text"}, "description": {"type": "text"},
-            "brand": {"type": "text", "fields": {"keyword": {"type": "keyword"}}},
-            "category": {"type": "text"}, "popularity": {"type": "float"},
-            "text_vector": {"type": "knn_vector", "dimension": 2,
-                            "method": {"name": "hnsw", "space_type": "cosinesimil", "engine": "faiss"}}}}})
-    for doc_id, doc in PRODUCTS.items():
-        client.index(index=INDEX, id=doc_id, body=doc)
-    client.indices.refresh(index=INDEX)
-    return client
+    return load_products(client)
 
 
 @pytest.fixture

@@ -42,3 +42,19 @@ def engine_model(first: str = "bm25_title", second: str = "knn_text") -> dict[st
              {"nodeid": 2, "depth": 1, "split": second, "split_condition": 0.9, "yes": 3, "no": 4, "missing": 3,
               "children": [{"nodeid": 3, "leaf": 1.5}, {"nodeid": 4, "leaf": 3.0}]}]},
         {"nodeid": 0, "leaf": 1.0}]}
+
+
+def load_products(client: Any) -> Any:
+    """Create the ``products`` index on ``client`` and load :data:`PRODUCTS` (refreshed)."""
+    client.indices.create(index=INDEX, body={
+        "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
+        "mappings": {"properties": {
+            "title": {"type": "text"}, "description": {"type": "text"},
+            "brand": {"type": "text", "fields": {"keyword": {"type": "keyword"}}},
+            "category": {"type": "text"}, "popularity": {"type": "float"},
+            "text_vector": {"type": "knn_vector", "dimension": 2,
+                            "method": {"name": "hnsw", "space_type": "cosinesimil", "engine": "faiss"}}}}})
+    for doc_id, doc in PRODUCTS.items():
+        client.index(index=INDEX, id=doc_id, body=doc)
+    client.indices.refresh(index=INDEX)
+    return client

@@ -100,3 +100,20 @@ def test_rescore_window_keeps_later_hits_on_first_stage_scores(ltr_ready: Any) -
     hits = ltr_ready.search(index=INDEX, body=body)["hits"]["hits"]
     assert [h["_id"] for h in hits] == ["sku1"]
     assert hits[0]["_score"] == pytest.approx(4.0)  # the first-stage winner, scored by the model
+
+
+def test_a_template_that_renders_to_a_broken_query_fails_logging_clearly(products: Any) -> None:
+    """Stored without a validation block, a bad template surfaces at query time, named by the plugin."""
+    from plugin_integration import ltr_api, store
+    from plugin_integration.errors import ClusterError
+    from plugin_integration.featuresets import Feature, FeatureSet
+
+    store.ensure_store(products)
+    broken = FeatureSet("broken", (Feature("bad", '{"match": {"title": {{keywords}} }}', ("keywords",)),))
+    assert broken.problems() == []  # valid JSON for a numeric param; a text param renders unquoted
+    ltr_api.create_featureset(products, "broken", broken.body())
+    with pytest.raises(ClusterError) as caught:
+        log_features(products, INDEX, broken, {"q1": RED_SHOES}, {"q1": ["sku1"]})
+    assert caught.value.status == 400
+    assert "bad" in caught.value.reason
+    assert "q1" in caught.value.hint

@@ -26,6 +26,7 @@ def _es(version: str, ltr_version: str | None) -> ClusterInfo:
 ])
 def test_opensearch_missing_behaviour(version: str, behaviour: str) -> None:
     assert _os(version).ltr_missing_behaviour == behaviour
+    assert _os(version).log_missing_as_zero is (behaviour == "zero")
 
 
 @pytest.mark.parametrize("es,plugin,behaviour", [

@@ -152,3 +152,9 @@ def test_diff_identical_sets_and_object_key_order() -> None:
     result = F.diff(local, remote)
     assert result.is_empty
     assert result.render() == "featureset 'mm_features': no differences"
+
+
+def test_join_and_tojson_arguments_count_as_used_params() -> None:
+    feature = Feature("a", {"match": {"brand": "{{#join}}brands{{/join}}"}})
+    assert "uses {{brands}}" in " ".join(feature.problems())
+    assert Feature("a", {"match": {"brand": "{{#join}}brands{{/join}}"}}, ("brands",)).problems() == []

@@ -133,3 +133,10 @@ def test_list_models_pages_and_sorts(os_client: Any, responder: Responder) -> No
 def test_delete_model(any_client: Any, responder: Responder) -> None:
     M.delete_model(any_client, "m1", store="products")
     assert (responder.last.method, responder.last.path) == ("DELETE", "/_ltr/products/_model/m1")
+
+
+def test_listing_stops_when_the_server_ignores_from(any_client: Any, responder: Responder) -> None:
+    page = [{"_id": f"model-m{i}", "_source": _stored_model(f"m{i}")} for i in range(3)]
+    responder.on("GET", "/_ltr/_model", (200, {"hits": {"hits": page}}))  # same page whatever "from" says
+    assert [m.name for m in M.list_models(any_client, page_size=3)] == ["m0", "m1", "m2"]
+    assert len(responder.calls) == 2

@@ -1,22 +1,24 @@
-"""Indexer benchmarks, measured side by side in one run (results go to docs/benchmarks.md, section "Indexer").
+"""Indexer benchmarks, measured side by side in one run (recorded in docs/benchmarks.md, "Indexer").
 
-1. Overlap: the text encoder alone on the catalogue's titles (titles/s) vs the whole pipeline (read, validate,
-   embed, build documents, bulk into the embedded node, refresh, swap) on the same catalogue (docs/s). The
-   catalogue is cut into segments and the two passes alternate per segment, so load from other processes on a
-   shared machine falls on both sides alike.
-2. Cache: the first run (empty embedding cache) vs a re-run of the unchanged catalogue (every vector cached).
-   Both are also run against a sink that acknowledges and discards every document: the indexer's own cost, as
-   against a real cluster whose ingest work happens in other processes (the embedded node runs in-process and
-   shares the GIL and the two cores with the pipeline).
-3. Memory: peak RSS of a full load in a fresh process, for catalogues of growing size (rows replicated from the
-   catalogue with new ids). The bulk target is a sink that acknowledges and discards, so the number is the
-   indexer's own memory, not the storage engine's.
+1. Overlap: the text encoder alone on the catalogue's titles (titles/s) vs the whole pipeline (read,
+   validate, embed, build documents, bulk into the embedded node, refresh, swap) on the same catalogue
+   (docs/s). The catalogue is cut into segments and the two passes alternate per segment, so load from other
+   processes on a shared machine falls on both sides alike.
+2. Cache: the first run (empty embedding cache) vs a re-run of the unchanged catalogue (all vectors cached).
+   Both are also run against a sink that acknowledges and discards every document: the indexer's own cost,
+   as against a real cluster whose ingest work happens in other processes (the embedded node runs
+   in-process and shares the GIL and the two cores with the pipeline).
+3. Memory: peak RSS of a full load in a fresh process, for catalogues of growing size (rows replicated
+   from the catalogue with new ids). The bulk target is the sink, so the number is the indexer's own
+   memory, not the storage engine's.
 
 Usage::
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_indexer.py [--catalog PATH] [--limit N] [--encoder minilm]
-        [--device cpu] [--memory-sizes 20000,80000,200000] [--json bench/results/indexer.json]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_indexer.py [--catalog PATH] [--limit N]
+        [--encoder minilm] [--device cpu] [--rounds 4] [--memory-sizes 20000,200000,1000000]
+        [--json bench/results/indexer.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,9 +60,10 @@ def _write(rows: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def bench_overlap_and_cache(segments: list[Path], encoder_spec: str, device: str, batch_size: int
-                            ) -> dict[str, Any]:
-    """Alternate encoder-alone and full-pipeline passes over the same segments, so background load hits both."""
+def bench_overlap_and_cache(
+    segments: list[Path], encoder_spec: str, device: str, batch_size: int
+) -> dict[str, Any]:
+    """Alternate encoder-alone and pipeline passes over the same segments: background load hits both."""
     from indexer.cache import EmbeddingCache, NullCache
     from indexer.encoders import load_encoder
     from indexer.items import Item, item_text
@@ -75,27 +78,56 @@ def bench_overlap_and_cache(segments: list[Path], encoder_spec: str, device: str
         with EmbeddingCache(Path(tmp) / "cache.sqlite") as cache:
             for number, segment in enumerate(segments):
                 rows = [json.loads(line) for line in segment.read_text(encoding="utf-8").splitlines()]
-                titles = [item_text(Item(id=str(r["id"]), title=str(r["title"]).strip(), row=0)) for r in rows]
+                titles = [
+                    item_text(Item(id=str(r["id"]), title=str(r["title"]).strip(), row=0)) for r in rows
+                ]
                 if number == 0:
                     encoder.encode(titles[:256])  # warm-up (first-call allocations, lazy kernels)
                 started = time.perf_counter()
                 for start in range(0, len(titles), batch_size):
-                    encoder.encode(titles[start:start + batch_size])
+                    encoder.encode(titles[start : start + batch_size])
                 standalone_s = time.perf_counter() - started
-                first = load_catalog(client, segment, text_encoder=encoder, cache=cache,
-                                     options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size))
+                first = load_catalog(
+                    client,
+                    segment,
+                    text_encoder=encoder,
+                    cache=cache,
+                    options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size),
+                )
                 assert first.indexed == len(rows), (first.indexed, len(rows))
-                sink_first = load_catalog(sink, segment, text_encoder=encoder, cache=NullCache(),
-                                          options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size))
-                rounds.append({"rows": len(rows), "standalone_s": standalone_s, "pipeline_s": first.seconds,
-                               "sink_s": sink_first.seconds, "ratio": round(standalone_s / first.seconds, 3)})
+                sink_first = load_catalog(
+                    sink,
+                    segment,
+                    text_encoder=encoder,
+                    cache=NullCache(),
+                    options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size),
+                )
+                rounds.append(
+                    {
+                        "rows": len(rows),
+                        "standalone_s": standalone_s,
+                        "pipeline_s": first.seconds,
+                        "sink_s": sink_first.seconds,
+                        "ratio": round(standalone_s / first.seconds, 3),
+                    }
+                )
             for number, segment in enumerate(segments):
-                again = load_catalog(client, segment, text_encoder=encoder, cache=cache,
-                                     options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size, keep=0))
+                again = load_catalog(
+                    client,
+                    segment,
+                    text_encoder=encoder,
+                    cache=cache,
+                    options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size, keep=0),
+                )
                 assert again.embed.text_embedded == 0 and again.indexed == rounds[number]["rows"]
                 rounds[number]["cached_s"] = again.seconds
-                sink_again = load_catalog(sink, segment, text_encoder=encoder, cache=cache,
-                                          options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size))
+                sink_again = load_catalog(
+                    sink,
+                    segment,
+                    text_encoder=encoder,
+                    cache=cache,
+                    options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size),
+                )
                 assert sink_again.embed.text_embedded == 0
                 rounds[number]["sink_cached_s"] = sink_again.seconds
         client.close()
@@ -105,18 +137,23 @@ def bench_overlap_and_cache(segments: list[Path], encoder_spec: str, device: str
     first_s, cached_s = sum(r["pipeline_s"] for r in rounds), sum(r["cached_s"] for r in rounds)
     sink_s, sink_cached_s = sum(r["sink_s"] for r in rounds), sum(r["sink_cached_s"] for r in rounds)
     return {
-        "rows": rows_total, "rounds": len(rounds), "encoder": encoder.name, "device": device,
+        "rows": rows_total,
+        "rounds": len(rounds),
+        "encoder": encoder.name,
+        "device": device,
         "batch_size": batch_size,
         "standalone_titles_per_s": round(standalone, 1),
         "pipeline_docs_per_s": round(pipeline, 1),
         "pipeline_vs_standalone": round(pipeline / standalone, 3),
         "per_round_ratio": [r["ratio"] for r in rounds],
-        "first_run_s": round(first_s, 2), "cached_run_s": round(cached_s, 2),
+        "first_run_s": round(first_s, 2),
+        "cached_run_s": round(cached_s, 2),
         "cached_docs_per_s": round(rows_total / cached_s, 1),
         "cached_speedup": round(first_s / cached_s, 1),
         "sink_docs_per_s": round(rows_total / sink_s, 1),
         "sink_vs_standalone": round(sink_s and (rows_total / sink_s) / standalone, 3),
-        "sink_first_run_s": round(sink_s, 2), "sink_cached_run_s": round(sink_cached_s, 2),
+        "sink_first_run_s": round(sink_s, 2),
+        "sink_cached_run_s": round(sink_cached_s, 2),
         "sink_cached_speedup": round(sink_s / sink_cached_s, 1),
     }
 
@@ -131,14 +168,22 @@ def sink_client() -> Any:
 
         written: dict[str, int] = {}
 
-        def perform_request(self, method: str, url: str, params: Any = None, body: Any = None, timeout: Any = None,
-                            ignore: Any = (), headers: Any = None) -> Any:
+        def perform_request(
+            self,
+            method: str,
+            url: str,
+            params: Any = None,
+            body: Any = None,
+            timeout: Any = None,
+            ignore: Any = (),
+            headers: Any = None,
+        ) -> Any:
             path = url.split("?")[0]
             if path.endswith("/_bulk"):  # only the action lines are read; sources are discarded unparsed
                 actions = [json.loads(x) for x in body.decode().split("\n")[0::2] if x.strip()]
                 items = []
                 for action in actions:
-                    (op, meta), = action.items()
+                    ((op, meta),) = action.items()
                     Sink.written[meta["_index"]] = Sink.written.get(meta["_index"], 0) + 1
                     items.append({op: {"_id": meta["_id"], "status": 201}})
                 return 200, {}, json.dumps({"errors": False, "items": items})
@@ -157,7 +202,6 @@ def sink_client() -> Any:
                 return 200, {}, json.dumps({"number_of_data_nodes": 1})
             return 200, {}, json.dumps({"acknowledged": True})
 
-
     return OpenSearch(hosts=[{"host": "sink", "port": 9200}], connection_class=Sink)
 
 
@@ -169,10 +213,15 @@ def _memory_worker(catalog: str) -> None:
     from indexer.pipeline import LoadOptions, load_catalog
 
     client = sink_client()
-    report = load_catalog(client, catalog, text_encoder=load_encoder("hashing:384"),
-                          options=LoadOptions(batch_size=256))
+    report = load_catalog(
+        client, catalog, text_encoder=load_encoder("hashing:384"), options=LoadOptions(batch_size=256)
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": report.indexed, "peak_rss_mb": round(peak_mb, 1), "seconds": round(report.seconds, 1)}))
+    print(
+        json.dumps(
+            {"rows": report.indexed, "peak_rss_mb": round(peak_mb, 1), "seconds": round(report.seconds, 1)}
+        )
+    )
 
 
 def bench_memory(rows: list[dict[str, Any]], sizes: list[int]) -> list[dict[str, Any]]:
@@ -185,8 +234,13 @@ def bench_memory(rows: list[dict[str, Any]], sizes: list[int]) -> list[dict[str,
                     row = dict(rows[i % len(rows)])
                     row["id"] = f"{row['id']}-{i // len(rows)}"
                     handle.write(json.dumps(row) + "\n")
-            out = subprocess.run([sys.executable, __file__, "--memory-worker", str(path)], check=True,
-                                 capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            out = subprocess.run(
+                [sys.executable, __file__, "--memory-worker", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
 
@@ -212,7 +266,9 @@ def machine() -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--catalog", type=Path, default=ICECAT)
     parser.add_argument("--limit", type=int, default=None, help="First N rows only (default: all).")
     parser.add_argument("--encoder", default="minilm")
@@ -232,10 +288,13 @@ def main() -> None:
     if not args.skip_overlap:
         with tempfile.TemporaryDirectory() as tmp:
             size = -(-len(rows) // args.rounds)
-            segments = [_write(rows[i:i + size], Path(tmp) / f"segment-{i // size}.jsonl")
-                        for i in range(0, len(rows), size)]
-            results["overlap_and_cache"] = bench_overlap_and_cache(segments, args.encoder, args.device,
-                                                                   args.batch_size)
+            segments = [
+                _write(rows[i : i + size], Path(tmp) / f"segment-{i // size}.jsonl")
+                for i in range(0, len(rows), size)
+            ]
+            results["overlap_and_cache"] = bench_overlap_and_cache(
+                segments, args.encoder, args.device, args.batch_size
+            )
         print(json.dumps(results["overlap_and_cache"], indent=2), flush=True)
     sizes = [int(s) for s in args.memory_sizes.split(",") if s]
     if sizes:

@@ -1,11 +1,12 @@
-"""Streaming bulk writes with per-document failure accounting: every id is either counted as written or reported.
+"""Streaming bulk writes with per-document accounting: every id is either counted as written or reported.
 
-opensearch-py's ``streaming_bulk`` chunks by count and bytes and retries 429 rejections with exponential backoff.
-It does not retry 5xx answers or connection errors, so documents that fail that way are collected and sent again
-in up to ``max_retries`` further rounds, with the same backoff. Whatever still fails is reported with its id,
-HTTP status and the cluster's reason. Memory stays bounded: only the actions of the chunks in flight are kept
-(to be able to resend them), plus those waiting for a retry round.
+opensearch-py's ``streaming_bulk`` chunks by count and bytes and retries 429 rejections with exponential
+backoff. It does not retry 5xx answers or connection errors, so documents that fail that way are collected
+and sent again in up to ``max_retries`` further rounds, with the same backoff. Whatever still fails is
+reported with its id, HTTP status and the cluster's reason. Memory stays bounded: only the actions of the
+chunks in flight are kept (to be able to resend them), plus those waiting for a retry round.
 """
+
 from __future__ import annotations
 
 import logging
@@ -76,16 +77,29 @@ def bulk_write(
         if not pending:
             break
         delay = min(options.max_backoff, options.initial_backoff * 2 ** (attempt - 1))
-        log.warning("bulk: %d document(s) got a retryable error; retry %d/%d in %.1fs",
-                    len(pending), attempt, options.max_retries, delay)
+        log.warning(
+            "bulk: %d document(s) got a retryable error; retry %d/%d in %.1fs",
+            len(pending),
+            attempt,
+            options.max_retries,
+            delay,
+        )
         time.sleep(delay)
         report.retried += len(pending)
-        pending = _run_round(client, pending, options, report, on_result, final=attempt == options.max_retries)
+        pending = _run_round(
+            client, pending, options, report, on_result, final=attempt == options.max_retries
+        )
     return report
 
 
-def _run_round(client: Any, actions: Iterable[dict[str, Any]], options: BulkOptions, report: BulkReport,
-               on_result: Callable[[bool, int], None] | None, final: bool) -> list[dict[str, Any]]:
+def _run_round(
+    client: Any,
+    actions: Iterable[dict[str, Any]],
+    options: BulkOptions,
+    report: BulkReport,
+    on_result: Callable[[bool, int], None] | None,
+    final: bool,
+) -> list[dict[str, Any]]:
     in_flight: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def tracked() -> Iterator[dict[str, Any]]:
@@ -95,9 +109,17 @@ def _run_round(client: Any, actions: Iterable[dict[str, Any]], options: BulkOpti
 
     retry: list[dict[str, Any]] = []
     results = streaming_bulk(
-        client, tracked(), chunk_size=options.chunk_size, max_chunk_bytes=options.max_chunk_bytes,
-        max_retries=options.max_retries, initial_backoff=options.initial_backoff, max_backoff=options.max_backoff,
-        raise_on_error=False, raise_on_exception=False, yield_ok=True, expand_action_callback=_expand,
+        client,
+        tracked(),
+        chunk_size=options.chunk_size,
+        max_chunk_bytes=options.max_chunk_bytes,
+        max_retries=options.max_retries,
+        initial_backoff=options.initial_backoff,
+        max_backoff=options.max_backoff,
+        raise_on_error=False,
+        raise_on_exception=False,
+        yield_ok=True,
+        expand_action_callback=_expand,
     )
     for ok, info in results:
         _, result = next(iter(info.items()))

@@ -1,10 +1,12 @@
-"""An on-disk embedding cache keyed by (encoder name, content hash), so re-indexing unchanged items re-embeds nothing.
+"""An on-disk embedding cache keyed by (encoder name, content hash): unchanged items are not re-embedded.
 
-SQLite (one file, WAL mode) keeps lookups of a whole batch to one indexed query and survives crashes mid-run.
-Keys are 16-byte BLAKE2b digests of the encoder input (the text, or the image file's bytes), so a changed title or
-a replaced image is a miss, and an unchanged one is a hit regardless of its id or position in the catalogue.
-Vectors are stored as raw float32, so a cached vector is bit-identical to the one first computed.
+SQLite (one file, WAL mode) keeps lookups of a whole batch to one indexed query and survives crashes
+mid-run. Keys are 16-byte BLAKE2b digests of the encoder input (the text, or the image file's bytes), so a
+changed title or a replaced image is a miss, and an unchanged one is a hit regardless of its id or position
+in the catalogue. Vectors are stored as raw float32, so a cached vector is bit-identical to the one first
+computed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,15 +51,15 @@ class EmbeddingCache:
         self.misses = 0
 
     def get_many(self, encoder: str, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
-        """Cached vectors for the keys that have one (a stored vector of another dimension counts as a miss)."""
+        """Cached vectors of the keys that have one (a vector of another dimension counts as a miss)."""
         found: dict[bytes, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
         with self._lock:
             for start in range(0, len(unique), _LOOKUP_CHUNK):
-                chunk = unique[start:start + _LOOKUP_CHUNK]
+                chunk = unique[start : start + _LOOKUP_CHUNK]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"SELECT key, dim, vector FROM vectors WHERE encoder = ? AND key IN ({marks})",  # noqa: S608
+                    f"SELECT key, dim, vector FROM vectors WHERE encoder = ? AND key IN ({marks})",
                     (encoder, *chunk),
                 )
                 for key, stored_dim, blob in rows:
@@ -68,8 +70,10 @@ class EmbeddingCache:
         return found
 
     def put_many(self, encoder: str, entries: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        rows = [(encoder, key, int(vec.shape[0]), np.ascontiguousarray(vec, dtype=np.float32).tobytes())
-                for key, vec in entries]
+        rows = [
+            (encoder, key, int(vec.shape[0]), np.ascontiguousarray(vec, dtype=np.float32).tobytes())
+            for key, vec in entries
+        ]
         if not rows:
             return
         with self._lock:
@@ -85,7 +89,9 @@ class EmbeddingCache:
         with self._lock:
             if encoder is None:
                 return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-            return int(self._db.execute("SELECT COUNT(*) FROM vectors WHERE encoder = ?", (encoder,)).fetchone()[0])
+            return int(
+                self._db.execute("SELECT COUNT(*) FROM vectors WHERE encoder = ?", (encoder,)).fetchone()[0]
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -94,8 +100,9 @@ class EmbeddingCache:
     def __enter__(self) -> EmbeddingCache:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

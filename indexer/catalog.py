@@ -1,10 +1,11 @@
-"""Catalogue -> validated ``Item`` records, with every bad row reported (row number, field, reason) and counted.
+"""Catalogue -> validated ``Item`` records; every bad row is reported (row, field, reason) and counted.
 
-Validation runs row by row while the file streams, so a bad row never stops the run (unless ``strict``) and is
-never dropped silently: it goes to ``on_reject`` (normally a ``RejectsFile``) and into ``CatalogStats``.
-Duplicate ids are detected with an 8-byte digest per id (the first occurrence wins), which is the only state that
-grows with the catalogue: about 100 bytes per row.
+Validation runs row by row while the file streams, so a bad row never stops the run (unless ``strict``) and
+is never dropped silently: it goes to ``on_reject`` (normally a ``RejectsFile``) and into ``CatalogStats``.
+Duplicate ids are detected with an 8-byte digest per id (the first occurrence wins), which is the only
+state that grows with the catalogue: about 100 bytes per row.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,15 @@ from .errors import CatalogError
 from .items import CONTRACT_FIELDS, Item, Reject
 from .readers import RawRecord, iter_records
 from .validation import (
-    FieldProblem, parse_attributes, parse_category, parse_created_at, parse_id, parse_number, parse_text,
-    resolve_image, to_jsonable,
+    FieldProblem,
+    parse_attributes,
+    parse_category,
+    parse_created_at,
+    parse_id,
+    parse_number,
+    parse_text,
+    resolve_image,
+    to_jsonable,
 )
 
 log = logging.getLogger(__name__)
@@ -53,8 +61,9 @@ class CatalogValidator:
 
     def validate(self, record: RawRecord) -> Item | Reject:
         if record.data is None:
-            return Reject(record.row, None, record.error or "unreadable row", source=self.source,
-                          kind="invalid_json")
+            return Reject(
+                record.row, None, record.error or "unreadable row", source=self.source, kind="invalid_json"
+            )
         data = record.data
         raw_id = data.get("id")
         try:
@@ -62,8 +71,14 @@ class CatalogValidator:
         except FieldProblem as problem:
             return self._reject(record.row, None, problem)
         if item_id is None:
-            return Reject(record.row, None, "missing id; every product needs a unique id", "id", source=self.source,
-                          kind="missing_id")
+            return Reject(
+                record.row,
+                None,
+                "missing id; every product needs a unique id",
+                "id",
+                source=self.source,
+                kind="missing_id",
+            )
         try:
             item = self._build(record.row, item_id, data)
         except FieldProblem as problem:
@@ -71,8 +86,14 @@ class CatalogValidator:
         key = hashlib.blake2b(item_id.encode("utf-8"), digest_size=8).digest()
         first = self._seen.setdefault(key, record.row)
         if first != record.row:
-            return Reject(record.row, item_id, f"duplicate id (first seen at row {first}); ids must be unique",
-                          "id", source=self.source, kind="duplicate_id")
+            return Reject(
+                record.row,
+                item_id,
+                f"duplicate id (first seen at row {first}); ids must be unique",
+                "id",
+                source=self.source,
+                kind="duplicate_id",
+            )
         return item
 
     def _reject(self, row: int, item_id: str | None, problem: FieldProblem) -> Reject:
@@ -82,14 +103,21 @@ class CatalogValidator:
         limits = self.limits
         title = parse_text("title", data.get("title"), limits.max_title_chars)
         if title is None:
-            raise FieldProblem("title", "missing title; every product needs a non-empty title", "missing_title")
+            raise FieldProblem(
+                "title", "missing title; every product needs a non-empty title", "missing_title"
+            )
         image_value = data.get("image")
         if image_value is None or (isinstance(image_value, str) and not image_value.strip()):
             image_value = data.get("image_url")
         image, image_path = resolve_image(image_value, self.images_dir)
         attributes = parse_attributes(data.get("attributes"))
         for key, value in data.items():  # unknown columns are kept as attributes (explicit attributes win)
-            if key not in CONTRACT_FIELDS and key != "image_url" and value is not None and key not in attributes:
+            if (
+                key not in CONTRACT_FIELDS
+                and key != "image_url"
+                and value is not None
+                and key not in attributes
+            ):
                 attributes[key] = to_jsonable(value)
         if data.get("image") and data.get("image_url") and "image_url" not in attributes:
             attributes["image_url"] = to_jsonable(data["image_url"])
@@ -124,12 +152,15 @@ def read_catalog(
     """Yield the valid items of a catalogue file, streaming.
 
     Rejected rows go to ``on_reject`` and are counted in ``stats``; with ``strict`` the first one raises
-    ``CatalogError`` instead. Local image paths are relative to ``images_dir`` (default: the catalogue's folder).
+    ``CatalogError`` instead. Local image paths are relative to ``images_dir`` (default: the catalogue's
+    folder).
     """
     path = Path(path)
     base = Path(images_dir) if images_dir is not None else path.parent
     if images_dir is not None and not base.is_dir():
-        raise CatalogError(f"--images-dir {base}: not a directory; pass the folder the image paths are relative to")
+        raise CatalogError(
+            f"--images-dir {base}: not a directory; pass the folder the image paths are relative to"
+        )
     validator = CatalogValidator(base, limits, source=str(path))
     stats = stats if stats is not None else CatalogStats()
     for record in iter_records(path, fmt):
@@ -139,12 +170,13 @@ def read_catalog(
             stats.rejected += 1
             stats.reasons[f"{result.field}: {result.kind}" if result.field else result.kind] += 1
             if strict:
-                raise CatalogError(f"{result.describe()} (--strict makes any bad row fatal; fix the row or drop "
-                                   f"--strict to skip it)")
+                raise CatalogError(
+                    f"{result.describe()} (--strict makes any bad row fatal; fix the row or drop "
+                    f"--strict to skip it)"
+                )
             log.debug("rejected %s", result.describe())
             if on_reject is not None:
                 on_reject(result)
             continue
         stats.valid += 1
         yield result
-

@@ -2,6 +2,7 @@
 
 Kept apart from ``cli.py`` so the commands stay short; nothing here talks to a cluster or reads files.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,15 @@ def load_progress(console: Console, enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield lambda stage, n: None
         return
-    progress = Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.completed:>9,}"),
-                        RateColumn(), TimeElapsedColumn(), console=console, transient=False)
+    progress = Progress(
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        TextColumn("{task.completed:>9,}"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
     tasks = {stage: progress.add_task(label, total=None) for stage, label in STAGES}
     tasks["rejected"] = progress.add_task("rejected", total=None)
     lock = threading.Lock()
@@ -60,7 +68,10 @@ def load_summary(report: LoadReport, rejects_path: str | None) -> Table:
         ("rejected", f"{report.rejected:,}"),
         ("  of which failed at the cluster", f"{len(report.failed):,}"),
         ("text vectors cached / embedded", f"{report.embed.text_cached:,} / {report.embed.text_embedded:,}"),
-        ("image vectors cached / embedded", f"{report.embed.image_cached:,} / {report.embed.image_embedded:,}"),
+        (
+            "image vectors cached / embedded",
+            f"{report.embed.image_cached:,} / {report.embed.image_embedded:,}",
+        ),
     ]
     if report.embed.image_url_skipped:
         rows.append(("image URLs not embedded", f"{report.embed.image_url_skipped:,}"))
@@ -68,9 +79,15 @@ def load_summary(report: LoadReport, rejects_path: str | None) -> Table:
         rows.append(("cf vectors set / failed", f"{report.cf_updated:,} / {report.cf_failed:,}"))
     rows += [
         ("time", f"{report.seconds:,.1f} s ({rate:,.0f} docs/s)"),
-        ("alias", f"{report.alias} -> {report.index}" + (f" (was {', '.join(report.previous)})"
-                                                            if report.previous else "")
-         if report.swapped else f"{report.alias} unchanged (--no-swap)"),
+        (
+            "alias",
+            (
+                f"{report.alias} -> {report.index}"
+                + (f" (was {', '.join(report.previous)})" if report.previous else "")
+                if report.swapped
+                else f"{report.alias} unchanged (--no-swap)"
+            ),
+        ),
     ]
     if report.deleted:
         rows.append(("old versions deleted", ", ".join(report.deleted)))
@@ -83,22 +100,29 @@ def load_summary(report: LoadReport, rejects_path: str | None) -> Table:
     return table
 
 
-def status_table(alias: str, versions: list[IndexVersion], counts: dict[str, int],
-                 metas: dict[str, dict[str, Any]]) -> Table:
+def status_table(
+    alias: str, versions: list[IndexVersion], counts: dict[str, int], metas: dict[str, dict[str, Any]]
+) -> Table:
     table = Table(title=f"alias {alias}", title_justify="left")
     for column in ("version", "live", "docs", "text encoder", "image encoder", "created"):
         table.add_column(column)
     for version in reversed(versions):
         meta = metas.get(version.name, {})
-        table.add_row(version.name, "yes" if version.live else "", f"{counts.get(version.name, 0):,}",
-                      str(meta.get("text_encoder") or "-"), str(meta.get("image_encoder") or "-"),
-                      str(meta.get("created") or "-"))
+        table.add_row(
+            version.name,
+            "yes" if version.live else "",
+            f"{counts.get(version.name, 0):,}",
+            str(meta.get("text_encoder") or "-"),
+            str(meta.get("image_encoder") or "-"),
+            str(meta.get("created") or "-"),
+        )
     return table
 
 
 def update_summary(report: UpdateReport, rejects_path: str | None) -> Table:
-    table = Table(title=f"update-vectors -> {report.index}.{report.field}", show_header=False,
-                  title_justify="left")
+    table = Table(
+        title=f"update-vectors -> {report.index}.{report.field}", show_header=False, title_justify="left"
+    )
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_row("rows read", f"{report.rows_read:,}")

@@ -1,9 +1,11 @@
 """Item + vectors -> the document indexed for it (pure, so it is golden-tested without a cluster).
 
-Missing values are left out rather than written as null, so that a field's document count (and so BM25's idf and
-average length) only counts documents that have the field, as OpenSearch does. Vectors stay numpy arrays here and
-are serialized once, by ``document_json``, with orjson (float32 shortest round-trip text, fast).
+Missing values are left out rather than written as null, so that a field's document count (and so BM25's
+idf and average length) only counts documents that have the field, as OpenSearch does. Vectors stay numpy
+arrays here and are serialized once, by ``document_json``, with orjson (float32 shortest round-trip text,
+fast).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,18 +22,28 @@ VECTOR_FIELDS = (TEXT_VECTOR, IMAGE_VECTOR, CF_VECTOR)
 
 
 def category_levels(category: str | None) -> list[str]:
-    """Every prefix of a category path (``A``, ``A > B``, ``A > B > C``), for filters and affinities at any depth."""
+    """Every prefix of a category path (``A``, ``A > B``, ...), for filters and affinities at any depth."""
     if not category:
         return []
     parts = category.split(" > ")
     return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def build_document(item: Item, text_vector: np.ndarray | None = None,
-                   image_vector: np.ndarray | None = None) -> dict[str, Any]:
+def build_document(
+    item: Item, text_vector: np.ndarray | None = None, image_vector: np.ndarray | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {"id": item.id, "title": item.title}
-    for name in ("description", "brand", "category", "color", "price", "rating", "popularity", "image",
-                 "created_at"):
+    for name in (
+        "description",
+        "brand",
+        "category",
+        "color",
+        "price",
+        "rating",
+        "popularity",
+        "image",
+        "created_at",
+    ):
         value = getattr(item, name)
         if value is not None:
             doc[name] = value
@@ -48,7 +60,7 @@ def build_document(item: Item, text_vector: np.ndarray | None = None,
 
 
 def document_json(doc: dict[str, Any]) -> str:
-    """The JSON text of a document; numpy float32 vectors are written as their shortest round-trip decimals."""
+    """The JSON text of a document; float32 vectors are written as their shortest round-trip decimals."""
     return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY, default=_default).decode("utf-8")
 
 

@@ -1,10 +1,11 @@
 """Items -> text and image vectors, through the embedding cache: only inputs never seen before are encoded.
 
-Text inputs are keyed by their text, images by their file bytes, so a renamed or re-ordered catalogue still hits.
-Images are read once (the bytes serve both the key and the decoder), sized from their headers, and decoded a
-sub-batch at a time, bounded by count and by decoded bytes. An image that exists but cannot be decoded rejects
-its row (stage ``embed``) instead of indexing it without the vector it was meant to have.
+Text inputs are keyed by their text, images by their file bytes, so a renamed or re-ordered catalogue still
+hits. Images are read once (the bytes serve both the key and the decoder), sized from their headers, and
+decoded a sub-batch at a time, bounded by count and by decoded bytes. An image that exists but cannot be
+decoded rejects its row (stage ``embed``) instead of indexing it without the vector it was meant to have.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,10 +48,17 @@ class Embedded:
 
 
 class Embedder:
-    def __init__(self, text_encoder: Encoder | None, image_encoder: Encoder | None,
-                 cache: EmbeddingCache | None = None, *, text_fields: tuple[str, ...] = ("title",),
-                 image_batch_size: int = 32, image_batch_bytes: int = 256 * 1024 * 1024,
-                 decode_workers: int = 2) -> None:
+    def __init__(
+        self,
+        text_encoder: Encoder | None,
+        image_encoder: Encoder | None,
+        cache: EmbeddingCache | None = None,
+        *,
+        text_fields: tuple[str, ...] = ("title",),
+        image_batch_size: int = 32,
+        image_batch_bytes: int = 256 * 1024 * 1024,
+        decode_workers: int = 2,
+    ) -> None:
         self.text_encoder = text_encoder
         self.image_encoder = image_encoder
         self.cache = cache if cache is not None else NullCache()
@@ -58,8 +66,11 @@ class Embedder:
         self.image_batch_size = image_batch_size
         self.image_batch_bytes = image_batch_bytes
         self.stats = EmbedStats()
-        self._pool = ThreadPoolExecutor(max_workers=decode_workers, thread_name_prefix="mmltr-decode") \
-            if image_encoder is not None else None
+        self._pool = (
+            ThreadPoolExecutor(max_workers=decode_workers, thread_name_prefix="mmltr-decode")
+            if image_encoder is not None
+            else None
+        )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -67,9 +78,14 @@ class Embedder:
 
     def embed(self, items: Sequence[Item]) -> tuple[list[Embedded], list[Reject]]:
         text_vectors = self._embed_texts(items) if self.text_encoder is not None else [None] * len(items)
-        image_vectors, rejects = self._embed_images(items) if self.image_encoder is not None \
-            else ([None] * len(items), {})
-        out = [Embedded(item, text_vectors[i], image_vectors[i]) for i, item in enumerate(items) if i not in rejects]
+        image_vectors, rejects = (
+            self._embed_images(items) if self.image_encoder is not None else ([None] * len(items), {})
+        )
+        out = [
+            Embedded(item, text_vectors[i], image_vectors[i])
+            for i, item in enumerate(items)
+            if i not in rejects
+        ]
         return out, list(rejects.values())
 
     def _embed_texts(self, items: Sequence[Item]) -> list[np.ndarray | None]:
@@ -112,7 +128,9 @@ class Embedder:
         vectors = self.cache.get_many(encoder.name, list(keyed.values()), encoder.dim)
         cached = set(vectors)
         self.stats.image_cached += sum(1 for key in keyed.values() if key in cached)
-        bad_keys = self._encode_missing(encoder, {k: v for k, v in payloads.items() if k not in vectors}, vectors)
+        bad_keys = self._encode_missing(
+            encoder, {k: v for k, v in payloads.items() if k not in vectors}, vectors
+        )
         out: list[np.ndarray | None] = [None] * len(items)
         for i, key in keyed.items():
             if key in bad_keys:
@@ -123,8 +141,9 @@ class Embedder:
         self.stats.image_seconds += time.perf_counter() - started
         return out, rejects
 
-    def _encode_missing(self, encoder: Encoder, missing: dict[bytes, bytes],
-                        vectors: dict[bytes, np.ndarray]) -> dict[bytes, str]:
+    def _encode_missing(
+        self, encoder: Encoder, missing: dict[bytes, bytes], vectors: dict[bytes, np.ndarray]
+    ) -> dict[bytes, str]:
         """Decode and encode the missing images; returns the keys that failed, with the reason."""
         bad: dict[bytes, str] = {}
         sized: list[tuple[bytes, int]] = []
@@ -136,8 +155,9 @@ class Embedder:
             except _IMAGE_ERRORS as exc:
                 bad[key] = str(exc)
         target = getattr(encoder, "input_size", None)
-        for batch in batch_by_count_and_bytes([k for k, _ in sized], [s for _, s in sized],
-                                              self.image_batch_size, self.image_batch_bytes):
+        for batch in batch_by_count_and_bytes(
+            [k for k, _ in sized], [s for _, s in sized], self.image_batch_size, self.image_batch_bytes
+        ):
             assert self._pool is not None
             decoded = list(self._pool.map(lambda key: _decode(missing[key], target), batch))
             good = [(key, image) for key, image in zip(batch, decoded) if not isinstance(image, str)]
@@ -160,11 +180,19 @@ def _decode(data: bytes, target: int | None) -> Any:
 
 
 def _image_reject(item: Item, reason: str) -> Reject:
-    return Reject(item.row, item.id, f"{reason}: {item.image_path}; replace or remove the image", "image",
-                  stage="embed", kind="image_undecodable")
+    return Reject(
+        item.row,
+        item.id,
+        f"{reason}: {item.image_path}; replace or remove the image",
+        "image",
+        stage="embed",
+        kind="image_undecodable",
+    )
 
 
 def _check(encoder: Encoder, vectors: np.ndarray, expected: int) -> None:
     if vectors.shape != (expected, encoder.dim) or vectors.dtype != np.float32:
-        raise ValueError(f"encoder {encoder.name} returned {vectors.shape} {vectors.dtype}; expected "
-                         f"({expected}, {encoder.dim}) float32")
+        raise ValueError(
+            f"encoder {encoder.name} returned {vectors.shape} {vectors.dtype}; expected "
+            f"({expected}, {encoder.dim}) float32"
+        )

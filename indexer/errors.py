@@ -1,8 +1,9 @@
-"""The indexer's exceptions: one base class, so the CLI can turn any of them into a message without a traceback.
+"""The indexer's exceptions: one base class, so the CLI can turn each into a message, not a traceback.
 
-Every message names the input (file, row, field, index) and the fix, because the person reading it is usually
-running ``mmltr index load`` on their own catalogue and has no reason to read our code.
+Every message names the input (file, row, field, index) and the fix, because the person reading it is
+usually running ``mmltr index load`` on their own catalogue and has no reason to read our code.
 """
+
 from __future__ import annotations
 
 
@@ -19,7 +20,7 @@ class EncoderError(IndexerError):
 
 
 class ClusterStateError(IndexerError):
-    """The cluster is not in the state an operation needs (alias held by a concrete index, missing version, ...)."""
+    """The cluster is not in the state an operation needs (alias name taken by an index, no such version)."""
 
 
 class BulkFailure(IndexerError):

@@ -1,8 +1,9 @@
-"""Value types that flow through the indexer: a validated catalogue row (``Item``) and a rejected one (``Reject``).
+"""Value types of the indexer: a validated catalogue row (``Item``) and a rejected one (``Reject``).
 
-They are plain frozen records so every stage (validation, embedding, documents, bulk) can be tested without the
-others, and so a stage can never mutate what an earlier stage produced.
+They are plain frozen records so every stage (validation, embedding, documents, bulk) can be tested without
+the others, and so a stage can never mutate what an earlier stage produced.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,8 +12,18 @@ from typing import Any
 
 #: Fields of the catalogue contract (DESIGN.md section 4), in document order.
 CONTRACT_FIELDS: tuple[str, ...] = (
-    "id", "title", "description", "brand", "category", "color", "price", "rating", "popularity",
-    "image", "attributes", "created_at",
+    "id",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "color",
+    "price",
+    "rating",
+    "popularity",
+    "image",
+    "attributes",
+    "created_at",
 )
 
 
@@ -49,11 +60,11 @@ class Item:
 class Reject:
     """A row that was not indexed, and why.
 
-    ``stage`` says where it was stopped: ``validate`` (catalogue contract), ``embed`` (e.g. an image that exists but
-    cannot be decoded) or ``index`` (the cluster refused the document). ``kind`` is a short stable code for
-    counting (``missing_id``, ``duplicate_id``, ``missing_title``, ``too_long``, ``bad_number``,
-    ``image_not_found``, ``image_undecodable``, ``invalid_json``, ``cluster_refused``, ...); ``reason`` is the
-    sentence for people.
+    ``stage`` says where it was stopped: ``validate`` (catalogue contract), ``embed`` (e.g. an image that
+    exists but cannot be decoded) or ``index`` (the cluster refused the document). ``kind`` is a short
+    stable code for counting (``missing_id``, ``duplicate_id``, ``missing_title``, ``too_long``,
+    ``bad_number``, ``image_not_found``, ``image_undecodable``, ``invalid_json``, ``cluster_refused``, ...);
+    ``reason`` is the sentence for people.
     """
 
     row: int | None
@@ -75,8 +86,13 @@ class Reject:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "stage": self.stage, "kind": self.kind, "source": self.source, "row": self.row, "id": self.id,
-            "field": self.field, "reason": self.reason,
+            "stage": self.stage,
+            "kind": self.kind,
+            "source": self.source,
+            "row": self.row,
+            "id": self.id,
+            "field": self.field,
+            "reason": self.reason,
         }
 
 

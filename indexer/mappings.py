@@ -1,11 +1,13 @@
-"""Index settings and mappings, generated from the encoders' dimensions and the user's vector/analyzer options.
+"""Index settings and mappings, generated from the encoders' dimensions and the vector/analyzer options.
 
-Text fields (``title``, ``description``, ``brand``, ``category``) use one analyzer (``standard`` by default,
-the analyzer the embedded node reproduces bit for bit; ``cjk`` for Chinese/Japanese/Korean catalogues) with
-``keyword`` sub-fields for exact filters and aggregations. ``attributes`` is stored but not indexed
-(``enabled: false``): free-form columns cannot break the mapping. Vector fields are ``knn_vector`` with HNSW
-parameters; ``cf_vector`` may be added later by ``update-vectors`` (``vector_field_mapping``).
+Text fields (``title``, ``description``, ``brand``, ``category``) use one analyzer (``standard`` by
+default, the analyzer the embedded node reproduces bit for bit; ``cjk`` for Chinese/Japanese/Korean
+catalogues) with ``keyword`` sub-fields for exact filters and aggregations. ``attributes`` is stored but
+not indexed (``enabled: false``): free-form columns cannot break the mapping. Vector fields are
+``knn_vector`` with HNSW parameters; ``cf_vector`` may be added later by ``update-vectors``
+(``vector_field_mapping``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,7 +39,9 @@ class VectorSpec:
         if self.engine not in ENGINES:
             raise IndexerError(f"k-NN engine {self.engine!r} is not one of {', '.join(ENGINES)}")
         if self.engine == "lucene" and self.space_type in ("l1", "linf"):
-            raise IndexerError(f"the lucene engine does not support {self.space_type}; use faiss or l2/cosinesimil")
+            raise IndexerError(
+                f"the lucene engine does not support {self.space_type}; use faiss or l2/cosinesimil"
+            )
         if self.m < 2 or self.ef_construction < 2:
             raise IndexerError("HNSW m and ef_construction must be at least 2 (defaults: 16 and 100)")
 
@@ -97,7 +101,9 @@ def build_mappings(options: MappingOptions) -> dict[str, Any]:
 
 def load_settings(shards: int = 1) -> dict[str, Any]:
     """Settings while bulk loading: no refresh and no replicas (each doc written once, no segment churn)."""
-    return {"index": {"knn": True, "number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"}}
+    return {
+        "index": {"knn": True, "number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"}
+    }
 
 
 def live_settings(replicas: int, refresh_interval: str = "1s") -> dict[str, Any]:

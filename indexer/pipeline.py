@@ -1,43 +1,35 @@
-"""``index load``: catalogue -> validated items -> vectors -> documents -> a new version -> the alias, overlapped.
+"""``index load``: catalogue -> items -> vectors -> documents -> new version -> alias, with stages overlapped.
 
-Three stages run at once, joined by bounded queues so memory does not grow with the catalogue:
-
-    reader thread   read + validate rows, batch them          (rejects -> rejects file)
-    embed thread    cache lookups, encode misses, documents   (undecodable images -> rejects file)
-    calling thread  streaming bulk into ``<alias>-v<N>``      (failed ids -> rejects file)
-
-Torch releases the GIL while it computes, so reading and bulk I/O proceed while a batch is being embedded.
-Then the version is finalized (live settings, refresh, count check), CF vectors are applied if given, the alias
-is swapped atomically and old versions are pruned. Any failure before the swap deletes the new version and leaves
-the alias where it was.
+A load creates ``<alias>-v<N+1>`` with load settings, runs the overlapped stages (``stages.py``: reader
+thread, embed thread, bulk in the calling thread; rejects of every stage go to ``on_reject``), then finalizes
+the version (live settings, refresh, count check), applies CF vectors if given, swaps the alias atomically
+and prunes old versions. Any failure before the swap deletes the new version and leaves the alias where it
+was.
 """
+
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .bulk import BulkOptions, FailedDoc, bulk_write, index_action
+from .bulk import BulkOptions, FailedDoc
 from .cache import EmbeddingCache
 from .catalog import CatalogStats, Limits, read_catalog
-from .documents import build_document, document_json
 from .embedding import EmbedStats, Embedder
 from .encoders.base import Encoder
 from .errors import BulkFailure, ClusterStateError, IndexerError
-from .items import Item, Reject
+from .items import Reject
 from .mappings import MappingOptions, VectorSpec, build_index_body, live_settings
+from .stages import Progress, run_stages
 from .versions import create_version, delete_version, finalize_version, prune_versions, swap_alias
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int], None]
-_DONE = object()
 
 
 @dataclass(frozen=True)
@@ -105,7 +97,7 @@ def load_catalog(
     progress: Progress | None = None,
     meta: dict[str, Any] | None = None,
 ) -> LoadReport:
-    """Index ``catalog`` into a new version of ``options.alias`` and make it live. See the module docstring."""
+    """Index ``catalog`` into a new version of ``options.alias`` and make it live (see the module doc)."""
     started = time.perf_counter()
     report = LoadReport(alias=options.alias)
     emit = progress or (lambda stage, n: None)
@@ -124,41 +116,87 @@ def load_catalog(
 
     body = build_index_body(_mapping_options(options, text_encoder, image_encoder, catalog, meta))
     report.index = create_version(client, options.alias, body)
-    embedder = Embedder(text_encoder, image_encoder, cache, text_fields=options.text_fields,
-                        image_batch_size=options.batch_size)
+    embedder = Embedder(
+        text_encoder,
+        image_encoder,
+        cache,
+        text_fields=options.text_fields,
+        image_batch_size=options.batch_size,
+    )
     try:
         stats = CatalogStats()
-        items = read_catalog(catalog, images_dir=options.images_dir, limits=options.limits, fmt=options.fmt,
-                             strict=options.strict, on_reject=reject, stats=stats)
-        bulk = _run_stages(client, report.index, items, embedder, options, reject, emit)
+        items = read_catalog(
+            catalog,
+            images_dir=options.images_dir,
+            limits=options.limits,
+            fmt=options.fmt,
+            strict=options.strict,
+            on_reject=reject,
+            stats=stats,
+        )
+        bulk = run_stages(
+            client,
+            report.index,
+            items,
+            embedder,
+            batch_size=options.batch_size,
+            queue_depth=options.queue_depth,
+            bulk_options=options.bulk,
+            reject=reject,
+            emit=emit,
+        )
         report.rows_read, report.embed = stats.rows_read, embedder.stats
         report.reasons.update(stats.reasons)
         report.indexed, report.failed = bulk.ok, bulk.failed
         for failure in bulk.failed:
-            reject(Reject(failure.row, failure.id, f"the cluster refused the document: HTTP {failure.status} "
-                                                   f"{failure.reason}", stage="index", kind="cluster_refused"))
+            reject(
+                Reject(
+                    failure.row,
+                    failure.id,
+                    f"the cluster refused the document: HTTP {failure.status} " f"{failure.reason}",
+                    stage="index",
+                    kind="cluster_refused",
+                )
+            )
         if report.indexed == 0:
             raise IndexerError(
-                f"{catalog}: no document was indexed ({report.rows_read:,} rows read, {report.rejected:,} rejected); "
-                f"'{options.alias}' was not changed. See the rejects file for the reasons")
+                f"{catalog}: no document was indexed ({report.rows_read:,} rows read, "
+                f"{report.rejected:,} rejected); '{options.alias}' was not changed. See the rejects file "
+                f"for the reasons"
+            )
         if len(bulk.failed) > options.max_failed:
             raise BulkFailure(
-                f"{len(bulk.failed)} document(s) failed to index (allowed: {options.max_failed}); {report.index} was "
-                f"deleted and '{options.alias}' was not changed. Failed ids are in the rejects file; fix them or "
-                f"raise --max-failed")
+                f"{len(bulk.failed)} document(s) failed to index (allowed: {options.max_failed}); "
+                f"{report.index} was deleted and '{options.alias}' was not changed. Failed ids are in the "
+                f"rejects file; fix them or raise --max-failed"
+            )
         report.searchable = _finalize(client, report.index, options, report.indexed)
         if options.cf_vectors is not None:
             from .update_vectors import update_vectors
 
             spec = options.vectors.spec(1, options.vectors.cf_space_type)
-            cf = update_vectors(client, report.index, options.cf_vectors, spec=spec, bulk_options=options.bulk,
-                                on_reject=on_reject)
+            cf = update_vectors(
+                client,
+                report.index,
+                options.cf_vectors,
+                spec=spec,
+                bulk_options=options.bulk,
+                on_reject=on_reject,
+            )
             report.cf_updated, report.cf_failed = cf.updated, len(cf.failed) + cf.rejected
             for failure in cf.failed:  # the documents are indexed; only their CF vector is missing
                 if on_reject is not None:
-                    on_reject(Reject(failure.row, failure.id, f"cf vector update failed: {failure.reason}",
-                                     "cf_vector", stage="update", source=str(options.cf_vectors),
-                                     kind="cluster_refused"))
+                    on_reject(
+                        Reject(
+                            failure.row,
+                            failure.id,
+                            f"cf vector update failed: {failure.reason}",
+                            "cf_vector",
+                            stage="update",
+                            source=str(options.cf_vectors),
+                            kind="cluster_refused",
+                        )
+                    )
     except BaseException:
         log.warning("load aborted; deleting %s (alias '%s' unchanged)", report.index, options.alias)
         delete_version(client, report.index)
@@ -173,8 +211,13 @@ def load_catalog(
     return report
 
 
-def _mapping_options(options: LoadOptions, text_encoder: Encoder | None, image_encoder: Encoder | None,
-                     catalog: str | Path, meta: dict[str, Any] | None) -> MappingOptions:
+def _mapping_options(
+    options: LoadOptions,
+    text_encoder: Encoder | None,
+    image_encoder: Encoder | None,
+    catalog: str | Path,
+    meta: dict[str, Any] | None,
+) -> MappingOptions:
     vec = options.vectors
     query = image_encoder.query_encoder() if image_encoder is not None else None
     info: dict[str, Any] = {
@@ -195,103 +238,19 @@ def _mapping_options(options: LoadOptions, text_encoder: Encoder | None, image_e
     )
 
 
-def _run_stages(client: Any, index: str, items: Iterator[Item], embedder: Embedder, options: LoadOptions,
-                reject: Callable[[Reject], None], emit: Progress) -> Any:
-    stop = threading.Event()
-    errors: list[BaseException] = []
-    batches: queue.Queue[Any] = queue.Queue(maxsize=options.queue_depth)
-    actions: queue.Queue[Any] = queue.Queue(maxsize=options.queue_depth)
-
-    def put(q: queue.Queue[Any], value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(value, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            batch: list[Item] = []
-            for item in items:
-                emit("read", 1)
-                batch.append(item)
-                if len(batch) >= options.batch_size:
-                    if not put(batches, batch):
-                        return
-                    batch = []
-            if batch:
-                put(batches, batch)
-        except BaseException as exc:  # handed to the calling thread, which re-raises it
-            errors.append(exc)
-            stop.set()
-        finally:
-            put(batches, _DONE)
-
-    def embed() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    batch = batches.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if batch is _DONE:
-                    break
-                embedded, bad = embedder.embed(batch)
-                for rejected in bad:
-                    reject(rejected)
-                chunk = [index_action(index, e.item.id, document_json(
-                    build_document(e.item, e.text_vector, e.image_vector)), e.item.row) for e in embedded]
-                emit("embedded", len(batch))
-                if not put(actions, chunk):
-                    return
-        except BaseException as exc:
-            errors.append(exc)
-            stop.set()
-        finally:
-            put(actions, _DONE)
-
-    def stream() -> Iterator[dict[str, Any]]:
-        while True:
-            try:
-                chunk = actions.get(timeout=0.1)
-            except queue.Empty:
-                if stop.is_set() and errors:
-                    return
-                continue
-            if chunk is _DONE:
-                return
-            yield from chunk
-
-    workers = [threading.Thread(target=read, name="mmltr-read", daemon=True),
-               threading.Thread(target=embed, name="mmltr-embed", daemon=True)]
-    for worker in workers:
-        worker.start()
-    try:
-        result = bulk_write(client, stream(), options.bulk, lambda ok, n: emit("indexed" if ok else "failed", n))
-    except BaseException:
-        stop.set()
-        raise
-    finally:
-        for worker in workers:
-            worker.join()
-    if errors:
-        raise errors[0]
-    return result
-
-
 def _finalize(client: Any, index: str, options: LoadOptions, indexed: int) -> int:
     replicas = options.replicas if options.replicas is not None else _default_replicas(client)
     searchable = finalize_version(client, index, live_settings(replicas, options.refresh_interval))
     if searchable != indexed:
-        raise ClusterStateError(f"{index} holds {searchable} searchable documents after refresh but {indexed} were "
-                                f"acknowledged; not swapping. Check the cluster logs, then run the load again")
+        raise ClusterStateError(
+            f"{index} holds {searchable} searchable documents after refresh but {indexed} were "
+            f"acknowledged; not swapping. Check the cluster logs, then run the load again"
+        )
     return searchable
 
 
 def _default_replicas(client: Any) -> int:
-    """One replica where there is a second data node to hold it; none on a single node (it would stay yellow)."""
+    """One replica where a second data node can hold it; none on a single node (it would stay yellow)."""
     try:
         nodes = int(client.cluster.health().get("number_of_data_nodes", 1))
     except Exception:  # health is informative here; a cluster that cannot answer it still gets a safe default

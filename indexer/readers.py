@@ -1,9 +1,10 @@
 """Streaming readers for catalogue files: JSONL, CSV and Parquet (optionally gzip-compressed text formats).
 
-Each reader yields ``RawRecord`` one row at a time with its 1-based row number, reading the file in chunks, so
-memory does not grow with the catalogue. A line that is not even a JSON object is still yielded (with ``error``
-set) so that validation can reject it with its row number instead of the reader stopping the run.
+Each reader yields ``RawRecord`` one row at a time with its 1-based row number, reading the file in chunks,
+so memory does not grow with the catalogue. A line that is not even a JSON object is still yielded (with
+``error`` set) so that validation can reject it with its row number instead of the reader stopping the run.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -20,16 +21,20 @@ from .errors import CatalogError
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
 _SUFFIXES = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-    ".csv": "csv", ".tsv": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 CHUNK_ROWS = 2048
 
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One source row before validation. ``data`` is ``None`` when the row could not be parsed (see ``error``)."""
+    """One source row before validation; ``data`` is ``None`` when the row could not be parsed."""
 
     row: int
     data: dict[str, Any] | None
@@ -53,7 +58,9 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[RawRecord
     """Yield every row of a catalogue file, in file order, without loading the whole file."""
     path = Path(path)
     if not path.is_file():
-        raise CatalogError(f"{path}: catalogue file not found; check the path (relative paths start at {Path.cwd()})")
+        raise CatalogError(
+            f"{path}: catalogue file not found; check the path (relative paths start at {Path.cwd()})"
+        )
     fmt = fmt or detect_format(path)
     if fmt == "jsonl":
         yield from _iter_jsonl(path)
@@ -72,7 +79,7 @@ def _open_text(path: Path) -> io.TextIOBase:
 
 
 def _iter_jsonl(path: Path) -> Iterator[RawRecord]:
-    """Row numbers are line numbers; blank lines are skipped but still counted, so numbers match an editor's."""
+    """Row numbers are line numbers; blank lines are skipped but counted, so numbers match an editor's."""
     try:
         with _open_text(path) as handle:
             for line_no, line in enumerate(handle, start=1):
@@ -84,7 +91,9 @@ def _iter_jsonl(path: Path) -> Iterator[RawRecord]:
                     yield RawRecord(line_no, None, f"invalid JSON ({exc}); each line must be one JSON object")
                     continue
                 if not isinstance(value, dict):
-                    yield RawRecord(line_no, None, f"a JSON {type(value).__name__} where a JSON object was expected")
+                    yield RawRecord(
+                        line_no, None, f"a JSON {type(value).__name__} where a JSON object was expected"
+                    )
                     continue
                 yield RawRecord(line_no, value)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
@@ -98,8 +107,14 @@ def _iter_csv(path: Path) -> Iterator[RawRecord]:
     sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
     try:
         reader = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_values=[""], chunksize=CHUNK_ROWS,
-            compression="infer", encoding="utf-8",
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            chunksize=CHUNK_ROWS,
+            compression="infer",
+            encoding="utf-8",
         )
         row = 0
         for chunk in reader:
@@ -107,7 +122,9 @@ def _iter_csv(path: Path) -> Iterator[RawRecord]:
                 row += 1
                 yield RawRecord(row, {k: _none_if_nan(v) for k, v in record.items()})
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CatalogError(f"{path}: cannot parse the CSV ({exc}); it needs a header row and UTF-8 text") from exc
+        raise CatalogError(
+            f"{path}: cannot parse the CSV ({exc}); it needs a header row and UTF-8 text"
+        ) from exc
 
 
 def _iter_parquet(path: Path) -> Iterator[RawRecord]:

@@ -1,8 +1,9 @@
-"""The rejects file: one JSON line per row that was not indexed, with its stage, row number, id, field and reason.
+"""The rejects file: one JSON line per row not indexed, with its stage, row number, id, field and reason.
 
-Validation (reader thread), embedding and bulk indexing (other threads) all write here, so writes are locked.
-The file is created on the first reject only; ``count`` says how many lines were written.
+Validation (reader thread), embedding and bulk indexing (other threads) all write here, so writes are
+locked. The file is created on the first reject only; ``count`` says how many lines were written.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,6 +44,7 @@ class RejectsFile:
     def __enter__(self) -> RejectsFile:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

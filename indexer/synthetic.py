@@ -1,9 +1,13 @@
-"""A generated multimodal catalogue: products whose images (small PNG/JPEG drawn with Pillow) follow their category
-(shape) and colour (fill), so image vectors carry signal that can be checked (same colour/shape -> closer).
+"""A generated multimodal catalogue whose product images (small PNGs/JPEGs) follow category and colour.
 
-Used by the tests, the demo and the benchmarks. Deterministic for a given seed. ``bad_rows`` appends rows that
-break the contract in every way the validator knows (and one undecodable image), with their expected reasons.
+Shape follows the category and fill the colour, so image vectors carry signal that can be checked (same
+colour/shape -> closer).
+
+Used by the tests, the demo and the benchmarks. Deterministic for a given seed. ``bad_rows`` appends rows
+that break the contract in every way the validator knows (and one undecodable image), with their expected
+reasons.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,9 +21,16 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 COLORS: dict[str, tuple[int, int, int]] = {
-    "red": (210, 40, 40), "blue": (40, 80, 200), "green": (40, 160, 70), "black": (25, 25, 25),
-    "yellow": (235, 205, 40), "orange": (240, 130, 30), "purple": (130, 60, 170), "pink": (240, 130, 180),
-    "grey": (130, 130, 130), "white": (245, 245, 245),
+    "red": (210, 40, 40),
+    "blue": (40, 80, 200),
+    "green": (40, 160, 70),
+    "black": (25, 25, 25),
+    "yellow": (235, 205, 40),
+    "orange": (240, 130, 30),
+    "purple": (130, 60, 170),
+    "pink": (240, 130, 180),
+    "grey": (130, 130, 130),
+    "white": (245, 245, 245),
 }
 CATEGORIES: dict[str, dict[str, Any]] = {
     "Apparel > Shoes": {"noun": "running shoe", "price": 80, "brands": ["Stride", "Trailfox", "Urbano"]},
@@ -29,8 +40,11 @@ CATEGORIES: dict[str, dict[str, Any]] = {
     "Home > Mugs": {"noun": "ceramic mug", "price": 12, "brands": ["Kiln & Co", "Homely", "Basico"]},
     "Home > Lamps": {"noun": "desk lamp", "price": 45, "brands": ["Lumo", "Homely", "Nordlys"]},
     "Electronics > Phones": {"noun": "smartphone", "price": 400, "brands": ["Vertex", "Nokton", "Lumo"]},
-    "Electronics > Headphones": {"noun": "wireless headphones", "price": 120, "brands": ["Sonora", "Vertex",
-                                                                                           "Nokton"]},
+    "Electronics > Headphones": {
+        "noun": "wireless headphones",
+        "price": 120,
+        "brands": ["Sonora", "Vertex", "Nokton"],
+    },
 }
 ADJECTIVES = ["classic", "lightweight", "premium", "compact", "everyday", "pro", "eco", "vintage"]
 MATERIALS = ["cotton", "leather", "recycled polyester", "ceramic", "aluminium", "canvas", "plastic", "steel"]
@@ -45,9 +59,17 @@ class SyntheticCatalog:
     bad: dict[int, str] = field(default_factory=dict)
 
 
-def generate_catalog(out_dir: str | Path, n: int = 200, *, seed: int = 0, image_size: int = 96,
-                     fmt: str = "jsonl", bad_rows: bool = False, with_images: bool = True) -> SyntheticCatalog:
-    """Write ``catalog.<fmt>`` and ``images/`` under ``out_dir``; ``n`` valid products plus optional bad rows."""
+def generate_catalog(
+    out_dir: str | Path,
+    n: int = 200,
+    *,
+    seed: int = 0,
+    image_size: int = 96,
+    fmt: str = "jsonl",
+    bad_rows: bool = False,
+    with_images: bool = True,
+) -> SyntheticCatalog:
+    """Write ``catalog.<fmt>`` and ``images/`` under ``out_dir``: ``n`` valid products (+ bad rows)."""
     out = Path(out_dir)
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
@@ -72,7 +94,8 @@ def _product(i: int, rng: random.Random, images: Path, size: int, with_images: b
     row: dict[str, Any] = {
         "id": f"p{i:06d}",
         "title": f"{brand} {adjective} {color} {spec['noun']} {model}",
-        "description": f"A {adjective} {spec['noun']} in {color}, made of {material}. Model {model} by {brand}.",
+        "description": f"A {adjective} {spec['noun']} in {color}, made of {material}. "
+        f"Model {model} by {brand}.",
         "brand": brand,
         "category": category,
         "color": color,
@@ -89,8 +112,10 @@ def _product(i: int, rng: random.Random, images: Path, size: int, with_images: b
     return row
 
 
-def draw_product(category: str, fill: tuple[int, int, int], rng: random.Random, size: int = 96) -> Image.Image:
-    """A product 'photo': the category's silhouette in the product colour on a light, slightly noisy background."""
+def draw_product(
+    category: str, fill: tuple[int, int, int], rng: random.Random, size: int = 96
+) -> Image.Image:
+    """A product 'photo': the category's silhouette in the product colour on a light, noisy background."""
     background = tuple(int(v) for v in (rng.randint(232, 255),) * 3)
     image = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(image)
@@ -103,11 +128,28 @@ def draw_product(category: str, fill: tuple[int, int, int], rng: random.Random, 
 
     shape = category.split(" > ")[-1]
     if shape == "Shoes":
-        draw.polygon([p(12, 60), p(40, 58), p(58, 40), p(70, 42), p(84, 62), p(84, 72), p(12, 72)], fill=fill,
-                     outline=outline)
+        draw.polygon(
+            [p(12, 60), p(40, 58), p(58, 40), p(70, 42), p(84, 62), p(84, 72), p(12, 72)],
+            fill=fill,
+            outline=outline,
+        )
     elif shape == "Shirts":
-        draw.polygon([p(30, 18), p(66, 18), p(84, 34), p(74, 44), p(68, 38), p(68, 80), p(28, 80), p(28, 38),
-                      p(22, 44), p(12, 34)], fill=fill, outline=outline)
+        draw.polygon(
+            [
+                p(30, 18),
+                p(66, 18),
+                p(84, 34),
+                p(74, 44),
+                p(68, 38),
+                p(68, 80),
+                p(28, 80),
+                p(28, 38),
+                p(22, 44),
+                p(12, 34),
+            ],
+            fill=fill,
+            outline=outline,
+        )
     elif shape == "Hats":
         draw.pieslice([p(20, 26), p(76, 82)], 180, 360, fill=fill, outline=outline)
         draw.rectangle([p(44, 52), p(88, 58)], fill=outline)
@@ -133,12 +175,17 @@ def draw_product(category: str, fill: tuple[int, int, int], rng: random.Random, 
         x, y = rng.randrange(size), rng.randrange(size)
         r, g, b = pixels[x, y]
         jitter = rng.randint(-12, 12)
-        pixels[x, y] = (min(255, max(0, r + jitter)), min(255, max(0, g + jitter)), min(255, max(0, b + jitter)))
+        pixels[x, y] = (
+            min(255, max(0, r + jitter)),
+            min(255, max(0, g + jitter)),
+            min(255, max(0, b + jitter)),
+        )
     return image
 
 
-def _add_bad_rows(rows: list[dict[str, Any]], images: Path, rng: random.Random
-                  ) -> tuple[list[dict[str, Any]], dict[int, str]]:
+def _add_bad_rows(
+    rows: list[dict[str, Any]], images: Path, rng: random.Random
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
     template = dict(rows[0])
     (images / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
     bad_rows = [
@@ -176,9 +223,16 @@ def _write(path: Path, rows: list[dict[str, Any]], fmt: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist([{**row, "attributes": json.dumps(row.get("attributes")),
-                                       "price": None if row.get("price") is None else str(row["price"])}
-                                      for row in rows])
+        table = pa.Table.from_pylist(
+            [
+                {
+                    **row,
+                    "attributes": json.dumps(row.get("attributes")),
+                    "price": None if row.get("price") is None else str(row["price"]),
+                }
+                for row in rows
+            ]
+        )
         pq.write_table(table, path)
     else:
         raise ValueError(f"unknown format {fmt!r}; use jsonl, csv or parquet")

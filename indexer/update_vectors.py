@@ -1,13 +1,15 @@
-"""Partial updates of vectors computed after indexing (CF item vectors from the profiles step), without re-embedding.
+"""Partial updates of vectors computed after indexing (CF item vectors), without re-embedding anything.
 
-Each document gets an ``update`` action with ``doc: {<field>: vector}``: only that field changes. The field's
-``knn_vector`` mapping is added first when the index does not have it yet (adding a field is allowed on a live
-index); a mapping with another dimension is an error that names both dimensions. Ids that are not in the index
-come back from the cluster as ``document_missing_exception`` and are reported, never dropped.
+Each document gets an ``update`` action with ``doc: {<field>: vector}``: only that field changes. The
+field's ``knn_vector`` mapping is added first when the index does not have it yet (adding a field is
+allowed on a live index); a mapping with another dimension is an error that names both dimensions. Ids that
+are not in the index come back from the cluster as ``document_missing_exception`` and are reported, never
+dropped.
 
-Vector files: Parquet or JSONL(.gz) rows with an id column (``id``, ``item_id`` or ``doc_id``) and a list column
-(``vector`` or the field name); or ``.npz`` with ``ids`` and ``vectors`` arrays.
+Vector files: Parquet or JSONL(.gz) rows with an id column (``id``, ``item_id`` or ``doc_id``) and a list
+column (``vector`` or the field name); or ``.npz`` with ``ids`` and ``vectors`` arrays.
 """
+
 from __future__ import annotations
 
 import logging
@@ -88,17 +90,29 @@ def update_vectors(
         return report
     report.dim = int(first[2].shape[0])
     base = spec or VectorSpec(dim=report.dim, space_type="innerproduct")
-    report.mapping_added = _ensure_mapping(client, index, field_name, VectorSpec(
-        report.dim, base.space_type, base.engine, base.m, base.ef_construction))
+    report.mapping_added = _ensure_mapping(
+        client,
+        index,
+        field_name,
+        VectorSpec(report.dim, base.space_type, base.engine, base.m, base.ef_construction),
+    )
 
     def actions() -> Iterator[dict[str, Any]]:
         for row, doc_id, vector in _chain(first, rows):
             if vector.shape[0] != report.dim:
                 report.rejected += 1
                 if on_reject is not None:
-                    on_reject(Reject(row, doc_id, f"vector has {vector.shape[0]} dimensions; the others have "
-                                                  f"{report.dim}", "vector", stage="validate", source=str(path),
-                                     kind="bad_vector"))
+                    on_reject(
+                        Reject(
+                            row,
+                            doc_id,
+                            f"vector has {vector.shape[0]} dimensions; the others have " f"{report.dim}",
+                            "vector",
+                            stage="validate",
+                            source=str(path),
+                            kind="bad_vector",
+                        )
+                    )
                 continue
             yield update_action(index, doc_id, {field_name: vector.tolist()}, row)
 
@@ -107,14 +121,20 @@ def update_vectors(
     return report
 
 
-def _chain(first: tuple[int, str, np.ndarray], rest: Iterator[tuple[int, str, np.ndarray]]
-           ) -> Iterator[tuple[int, str, np.ndarray]]:
+def _chain(
+    first: tuple[int, str, np.ndarray], rest: Iterator[tuple[int, str, np.ndarray]]
+) -> Iterator[tuple[int, str, np.ndarray]]:
     yield first
     yield from rest
 
 
-def _valid_rows(rows: Iterator[tuple[int, str | None, Any]], source: str, report: UpdateReport,
-                on_reject: Callable[[Reject], None] | None, normalize: bool) -> Iterator[tuple[int, str, np.ndarray]]:
+def _valid_rows(
+    rows: Iterator[tuple[int, str | None, Any]],
+    source: str,
+    report: UpdateReport,
+    on_reject: Callable[[Reject], None] | None,
+    normalize: bool,
+) -> Iterator[tuple[int, str, np.ndarray]]:
     for row, doc_id, value in rows:
         report.rows_read += 1
         vector, problem = _parse_vector(doc_id, value)
@@ -130,7 +150,9 @@ def _valid_rows(rows: Iterator[tuple[int, str | None, Any]], source: str, report
         yield row, doc_id.strip(), vector
 
 
-def _parse_vector(doc_id: str | None, value: Any) -> tuple[np.ndarray | None, tuple[str, str | None, str] | None]:
+def _parse_vector(
+    doc_id: str | None, value: Any
+) -> tuple[np.ndarray | None, tuple[str, str | None, str] | None]:
     """(vector, None) or (None, (kind, field, reason))."""
     if doc_id is None and isinstance(value, str):  # the row itself could not be read
         return None, ("invalid_json", None, value)
@@ -150,13 +172,17 @@ def _parse_vector(doc_id: str | None, value: Any) -> tuple[np.ndarray | None, tu
 def _concrete_index(client: Any, target: str) -> str:
     indices = live_indices(client, target)
     if len(indices) > 1:
-        raise ClusterStateError(f"alias '{target}' points at several indices ({', '.join(indices)}); pass one index")
+        raise ClusterStateError(
+            f"alias '{target}' points at several indices ({', '.join(indices)}); pass one index"
+        )
     if indices:
         return indices[0]
     if client.indices.exists(index=target):
         return target
-    raise ClusterStateError(f"'{target}' is neither an alias nor an index; load the catalogue first "
-                            f"(`mmltr index load CATALOG --alias {target}`)")
+    raise ClusterStateError(
+        f"'{target}' is neither an alias nor an index; load the catalogue first "
+        f"(`mmltr index load CATALOG --alias {target}`)"
+    )
 
 
 def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec) -> bool:
@@ -168,7 +194,8 @@ def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec) 
             raise ClusterStateError(
                 f"{index}: field '{field_name}' is mapped as {existing.get('type')} with dimension "
                 f"{existing.get('dimension')}, but the vectors have {spec.dim}; load a new version with "
-                f"--cf-dim {spec.dim} (or use another --field)")
+                f"--cf-dim {spec.dim} (or use another --field)"
+            )
         return False
     client.indices.put_mapping(index=index, body=vector_field_mapping(field_name, spec))
     log.info("%s: added mapping for %s (%d-d %s)", index, field_name, spec.dim, spec.space_type)

@@ -1,8 +1,9 @@
-"""Field-level parsing for the catalogue contract (DESIGN.md section 4): ids, numbers, dates, categories, images.
+"""Field-level parsing for the catalogue contract (DESIGN.md section 4): ids, numbers, dates, images.
 
-Each parser returns the clean value or raises ``FieldProblem`` with a message that says what was wrong and what a
-valid value looks like; ``catalog.py`` turns that into a ``Reject`` with the row number.
+Each parser returns the clean value or raises ``FieldProblem`` with a message that says what was wrong and
+what a valid value looks like; ``catalog.py`` turns that into a ``Reject`` with the row number.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,7 @@ _CURRENCY = "$€£¥₹"
 
 
 class FieldProblem(ValueError):
-    """A value that breaks the contract; ``field`` names the catalogue column, ``kind`` is a stable short code."""
+    """A value that breaks the contract; ``field`` names the column, ``kind`` is a stable short code."""
 
     def __init__(self, field: str, message: str, kind: str = "invalid") -> None:
         super().__init__(message)
@@ -30,7 +31,7 @@ class FieldProblem(ValueError):
 
 
 def parse_id(value: Any) -> str | None:
-    """Ids are strings; integral numbers (``123`` or ``123.0`` from a float column) are accepted as their digits."""
+    """Ids are strings; integral numbers (``123``, or ``123.0`` from a float column) become their digits."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, float):
@@ -42,7 +43,7 @@ def parse_id(value: Any) -> str | None:
 
 
 def parse_text(field: str, value: Any, max_chars: int) -> str | None:
-    """Free text (title, description, brand, color): stripped, empty means missing, capped at ``max_chars``."""
+    """Free text (title, description, brand, color): stripped, empty is missing, at most ``max_chars``."""
     if value is None:
         return None
     if isinstance(value, (dict, list)):
@@ -50,8 +51,11 @@ def parse_text(field: str, value: Any, max_chars: int) -> str | None:
     text = str(value).strip()
     if len(text) > max_chars:
         raise FieldProblem(
-            field, f"{field} is {len(text)} characters, over the limit of {max_chars}; shorten it or raise the limit "
-                   f"(--max-title-chars / --max-text-chars)", "too_long")
+            field,
+            f"{field} is {len(text)} characters, over the limit of {max_chars}; shorten it or raise the "
+            f"limit (--max-title-chars / --max-text-chars)",
+            "too_long",
+        )
     return text or None
 
 
@@ -67,7 +71,7 @@ def parse_category(value: Any, max_chars: int) -> str | None:
 
 
 def parse_number(field: str, value: Any, minimum: float | None = 0.0) -> float | None:
-    """A finite number; strings may carry a leading currency sign and ``,`` thousands separators (``$1,299.50``)."""
+    """A finite number; text may carry a currency sign and ``,`` thousands separators (``$1,299.50``)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -81,8 +85,9 @@ def parse_number(field: str, value: Any, minimum: float | None = 0.0) -> float |
         if _THOUSANDS.match(text):
             text = text.replace(",", "")
         if not _PLAIN_NUMBER.match(text):
-            raise FieldProblem(field, f"unparsable {field} {str(value)!r}; use a plain number such as 12.5",
-                               "bad_number")
+            raise FieldProblem(
+                field, f"unparsable {field} {str(value)!r}; use a plain number such as 12.5", "bad_number"
+            )
         number = float(text)
     if not math.isfinite(number):
         raise FieldProblem(field, f"{field} {value!r} is not a finite number", "bad_number")
@@ -92,7 +97,7 @@ def parse_number(field: str, value: Any, minimum: float | None = 0.0) -> float |
 
 
 def parse_created_at(value: Any) -> str | None:
-    """ISO-8601 date or datetime (or epoch seconds / milliseconds) -> ISO-8601 text the cluster's ``date`` accepts."""
+    """ISO-8601 date or datetime (or epoch seconds / milliseconds) -> ISO-8601 text for a ``date`` field."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -104,7 +109,9 @@ def parse_created_at(value: Any) -> str | None:
         try:
             return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).isoformat()
         except (OverflowError, OSError, ValueError) as exc:
-            raise FieldProblem("created_at", f"created_at {value!r} is not a valid epoch time", "bad_date") from exc
+            raise FieldProblem(
+                "created_at", f"created_at {value!r} is not a valid epoch time", "bad_date"
+            ) from exc
     text = str(value).strip()
     if not text:
         return None
@@ -113,8 +120,11 @@ def parse_created_at(value: Any) -> str | None:
             return dt.date.fromisoformat(text).isoformat()
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
     except ValueError as exc:
-        raise FieldProblem("created_at", f"created_at {text!r} is not an ISO-8601 date; use e.g. 2024-05-01 or "
-                                         f"2024-05-01T12:00:00Z", "bad_date") from exc
+        raise FieldProblem(
+            "created_at",
+            f"created_at {text!r} is not an ISO-8601 date; use e.g. 2024-05-01 or " f"2024-05-01T12:00:00Z",
+            "bad_date",
+        ) from exc
 
 
 def parse_attributes(value: Any) -> dict[str, Any]:
@@ -127,11 +137,13 @@ def parse_attributes(value: Any) -> dict[str, Any]:
         try:
             value = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            raise FieldProblem("attributes", f"attributes is not valid JSON ({exc}); use a JSON object",
-                               "bad_attributes") from exc
+            raise FieldProblem(
+                "attributes", f"attributes is not valid JSON ({exc}); use a JSON object", "bad_attributes"
+            ) from exc
     if not isinstance(value, dict):
-        raise FieldProblem("attributes", f"attributes must be a JSON object, got {type(value).__name__}",
-                           "bad_attributes")
+        raise FieldProblem(
+            "attributes", f"attributes must be a JSON object, got {type(value).__name__}", "bad_attributes"
+        )
     return {str(k): to_jsonable(v) for k, v in value.items()}
 
 
@@ -144,11 +156,12 @@ def resolve_image(value: Any, images_dir: Path) -> tuple[str | None, Path | None
         return None, None
     if _URL.match(text):
         return text, None
-    local = Path(text[len("file://"):]) if text.lower().startswith("file://") else Path(text)
+    local = Path(text[len("file://") :]) if text.lower().startswith("file://") else Path(text)
     path = local if local.is_absolute() else images_dir / local
     if not path.is_file():
-        raise FieldProblem("image", f"image file not found: {path}; check the path or --images-dir",
-                           "image_not_found")
+        raise FieldProblem(
+            "image", f"image file not found: {path}; check the path or --images-dir", "image_not_found"
+        )
     return text, path
 
 

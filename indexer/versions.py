@@ -4,6 +4,7 @@ A reindex never touches the live index: it writes ``<alias>-v<N+1>`` and then mo
 ``update_aliases`` call (remove + add in the same request), so every search sees either the old or the new
 version, never neither. Old versions are deleted only beyond ``keep``, and the live one never.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,12 +60,13 @@ def ensure_alias_name_free(client: Any, alias: str) -> None:
         return
     if client.indices.exists(index=alias):
         raise ClusterStateError(
-            f"'{alias}' is a concrete index, not an alias, so versions cannot be swapped behind it. Reindex it into "
-            f"'{alias}-v1' (or delete it) and run the load again, or choose another --alias")
+            f"'{alias}' is a concrete index, not an alias, so versions cannot be swapped behind it. "
+            f"Reindex it into '{alias}-v1' (or delete it) and run the load again, or choose another --alias"
+        )
 
 
 def create_version(client: Any, alias: str, body: dict[str, Any]) -> str:
-    """Create the next version ``<alias>-v<max+1>`` with ``body`` (settings + mappings) and return its name."""
+    """Create the next version ``<alias>-v<max+1>`` with ``body`` (settings + mappings); return its name."""
     ensure_alias_name_free(client, alias)
     existing = list_versions(client, alias)
     name = version_name(alias, (existing[-1].number + 1) if existing else 1)
@@ -83,7 +85,9 @@ def finalize_version(client: Any, index: str, settings: dict[str, Any]) -> int:
 def swap_alias(client: Any, alias: str, index: str) -> list[str]:
     """Point ``alias`` at ``index`` only, atomically; returns the indices it pointed at before."""
     previous = live_indices(client, alias)
-    actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}} for old in previous if old != index]
+    actions: list[dict[str, Any]] = [
+        {"remove": {"index": old, "alias": alias}} for old in previous if old != index
+    ]
     if index not in previous:
         actions.append({"add": {"index": index, "alias": alias}})
     if actions:
@@ -96,7 +100,9 @@ def resolve_version(client: Any, alias: str, version: str) -> str:
     """``latest``, ``previous`` (the newest version older than the live one), ``<N>`` or a full index name."""
     versions = list_versions(client, alias)
     if not versions:
-        raise ClusterStateError(f"no versions of '{alias}' exist; run `mmltr index load CATALOG --alias {alias}`")
+        raise ClusterStateError(
+            f"no versions of '{alias}' exist; run `mmltr index load CATALOG --alias {alias}`"
+        )
     names = {v.name for v in versions}
     if version == "latest":
         return versions[-1].name
@@ -108,7 +114,9 @@ def resolve_version(client: Any, alias: str, version: str) -> str:
         return older[-1].name
     name = version_name(alias, int(version)) if version.isdigit() else version
     if name not in names:
-        raise ClusterStateError(f"'{name}' is not a version of '{alias}'; existing: {', '.join(sorted(names))}")
+        raise ClusterStateError(
+            f"'{name}' is not a version of '{alias}'; existing: {', '.join(sorted(names))}"
+        )
     return name
 
 

@@ -2,6 +2,7 @@
 
 Only the contract and registry are imported here; each encoder module (and torch) loads when it is asked for.
 """
+
 from __future__ import annotations
 
 from .base import Encoder, EncoderRequest, l2_normalize, load_encoder, register_encoder, resolve_device

@@ -1,13 +1,14 @@
-"""The ``Encoder`` contract and the registry that turns a spec string (``minilm``, ``clip:/models/clip``, ...) into one.
+"""The ``Encoder`` contract, and the registry that turns a spec (``minilm``, ``clip:/models/x``) into one.
 
-An encoder has a ``name`` (stable identity, used as the embedding-cache namespace, so it must change whenever the
-vectors would), a ``dim``, a ``modality`` (``text`` or ``image``) and ``encode(batch)`` returning float32 rows of
-unit L2 norm. Image encoders whose space also embeds text (CLIP) return that text tower from ``query_encoder()``,
-which is how a query string is compared with image vectors.
+An encoder has a ``name`` (stable identity, used as the embedding-cache namespace, so it must change
+whenever the vectors would), a ``dim``, a ``modality`` (``text`` or ``image``) and ``encode(batch)``
+returning float32 rows of unit L2 norm. Image encoders whose space also embeds text (CLIP) return that text
+tower from ``query_encoder()``, which is how a query string is compared with image vectors.
 
-The registry maps names and ``prefix:`` specs to factories given as import paths, so ``import indexer`` never
-imports torch; a factory module is imported only when its encoder is asked for.
+The registry maps names and ``prefix:`` specs to factories given as import paths, so ``import indexer``
+never imports torch; a factory module is imported only when its encoder is asked for.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,7 @@ class Encoder(ABC):
 
     @abstractmethod
     def encode(self, batch: Sequence[Any]) -> np.ndarray:
-        """Embed a batch (strings for text encoders, PIL images for image encoders) -> ``(len(batch), dim)``."""
+        """Embed a batch (strings for text encoders, PIL images for image ones) -> ``(len(batch), dim)``."""
 
     def query_encoder(self) -> Encoder | None:
         """The encoder that maps a query string into this encoder's space (itself for text encoders)."""
@@ -77,7 +78,9 @@ def register_encoder(name: str, factory: Factory | str, *, prefix: bool = False)
     (_PREFIXES if prefix else _NAMES)[name] = factory
 
 
-def load_encoder(spec: str, *, modality: str = "text", device: str | None = None, batch_size: int = 64) -> Encoder:
+def load_encoder(
+    spec: str, *, modality: str = "text", device: str | None = None, batch_size: int = 64
+) -> Encoder:
     """Resolve an encoder spec.
 
     ``minilm`` | ``efficientnet-lite0`` | ``classical`` | ``hashing[:dim]`` | ``clip:<path-or-name>`` |
@@ -100,7 +103,9 @@ def load_encoder(spec: str, *, modality: str = "text", device: str | None = None
         raise EncoderError(f"unknown image encoder {spec!r}; use one of: {', '.join(known)}")
     encoder = _resolve(factory)(EncoderRequest(arg, modality, device, batch_size))
     if encoder.modality != modality:
-        raise EncoderError(f"encoder {spec!r} is {encoder.modality}-only; it cannot be the {modality} encoder")
+        raise EncoderError(
+            f"encoder {spec!r} is {encoder.modality}-only; it cannot be the {modality} encoder"
+        )
     log.info("loaded %s", encoder)
     return encoder
 
@@ -114,7 +119,8 @@ def _resolve(factory: Factory | str) -> Factory:
     except ImportError as exc:
         raise EncoderError(
             f"{module_name} needs a package that is not installed ({exc.name}); install the extra: "
-            f"pip install 'mmltr[text,image]' (torch first: pip install torch==2.13.0)") from exc
+            f"pip install 'mmltr[text,image]' (torch first: pip install torch==2.13.0)"
+        ) from exc
     return getattr(module, attr)  # type: ignore[no-any-return]
 
 
@@ -148,11 +154,11 @@ def uses_fp16(device: str) -> bool:
 
 
 def fingerprint_path(path: Path) -> str:
-    """Short digest of a model folder's file names, sizes and mtimes, so retrained weights get a new cache space."""
+    """Digest of a model folder's file names, sizes and mtimes: retrained weights get a new cache space."""
     digest = hashlib.blake2b(digest_size=4)
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
         stat = file.stat()
-        digest.update(f"{file.relative_to(path) if file != path else file.name}:{stat.st_size}:{stat.st_mtime_ns};"
-                      .encode())
+        relative = file.relative_to(path) if file != path else file.name
+        digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns};".encode("utf-8"))
     return digest.hexdigest()

@@ -9,6 +9,7 @@ Blocks (each L2-normalised, then weighted, then the whole vector normalised):
   * colour layout: mean RGB of a 4 x 4 grid (48);
   * texture: magnitude-weighted histogram of 9 gradient orientations in a 2 x 2 grid (36), square-rooted.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -68,8 +69,8 @@ def _texture(image: Image.Image) -> np.ndarray:
     cells = []
     for r in (0, half):
         for c in (0, half):
-            o = orientation[r:r + half, c:c + half].ravel()
-            m = magnitude[r:r + half, c:c + half].ravel()
+            o = orientation[r : r + half, c : c + half].ravel()
+            m = magnitude[r : r + half, c : c + half].ravel()
             cells.append(np.bincount(o, weights=m, minlength=9))
     hist = np.concatenate(cells).astype(np.float32)
     total = hist.sum()

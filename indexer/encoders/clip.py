@@ -1,13 +1,14 @@
 """CLIP through transformers: an image tower for ``image_vector`` and a text tower in the same space.
 
 ``clip:<path-or-name>`` accepts a Hugging Face CLIP folder (``config.json`` + weights + tokenizer), a
-sentence-transformers CLIP folder (the model lives in ``0_CLIPModel/``), or a name in the local Hugging Face cache.
-Both towers of one spec share a single loaded model. The image tower's ``query_encoder()`` is the text tower, so a
-query string can be scored against image vectors (the ``knn_image`` feature).
+sentence-transformers CLIP folder (the model lives in ``0_CLIPModel/``), or a name in the local Hugging
+Face cache. Both towers of one spec share a single loaded model. The image tower's ``query_encoder()`` is
+the text tower, so a query string can be scored against image vectors (the ``knn_image`` feature).
 
-Preprocessing is Pillow + numpy (shorter side to the model's size, centre crop, CLIP mean/std, overridable by the
-folder's ``preprocessor_config.json``), so torchvision is never needed.
+Preprocessing is Pillow + numpy (shorter side to the model's size, centre crop, CLIP mean/std, overridable
+by the folder's ``preprocessor_config.json``), so torchvision is never needed.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,10 @@ class ClipModel:
             self.tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         except Exception as exc:  # OSError / ValueError / hub errors, depending on what is missing
             raise EncoderError(
-                f"clip:{spec}: cannot load a CLIP model ({_one_line(exc)}). Pass a folder with config.json, weights and "
-                f"tokenizer files (a Hugging Face or sentence-transformers CLIP), or a name in the local Hugging "
-                f"Face cache; downloads are off on offline machines") from exc
+                f"clip:{spec}: cannot load a CLIP model ({_one_line(exc)}). Pass a folder with config.json, "
+                f"weights and tokenizer files (a Hugging Face or sentence-transformers CLIP), or a name "
+                f"in the local Hugging Face cache; downloads are off on offline machines"
+            ) from exc
         self.model.eval().to(device)
         if uses_fp16(device):
             self.model.half()
@@ -58,12 +60,15 @@ class ClipModel:
         vision = self.model.config.vision_config
         self.image_size, self.mean, self.std = _preprocessing(source, subfolder, int(vision.image_size))
         text_config = self.model.config.text_config
-        self.max_length = min(int(getattr(self.tokenizer, "model_max_length", 77) or 77),
-                              int(text_config.max_position_embeddings))
+        self.max_length = min(
+            int(getattr(self.tokenizer, "model_max_length", 77) or 77),
+            int(text_config.max_position_embeddings),
+        )
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
-        inputs = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                                return_tensors="pt")
+        inputs = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        )
         inputs = {k: v.to(self.device) for k, v in inputs.items() if k in ("input_ids", "attention_mask")}
         with self.torch.inference_mode():
             return _features(self.model.get_text_features(**inputs))
@@ -83,8 +88,10 @@ class ClipTextEncoder(Encoder):
         self.name, self.dim = f"{clip.name}/text", clip.dim
 
     def encode(self, batch: Sequence[Any]) -> np.ndarray:
-        parts = [self.clip.embed_texts([str(t) for t in batch[i:i + self.batch_size]])
-                 for i in range(0, len(batch), self.batch_size)]
+        parts = [
+            self.clip.embed_texts([str(t) for t in batch[i : i + self.batch_size]])
+            for i in range(0, len(batch), self.batch_size)
+        ]
         return l2_normalize(np.concatenate(parts)) if parts else np.zeros((0, self.dim), np.float32)
 
 
@@ -98,7 +105,10 @@ class ClipImageEncoder(Encoder):
         self._text = ClipTextEncoder(clip, batch_size)
 
     def encode(self, batch: Sequence[Any]) -> np.ndarray:
-        parts = [self.clip.embed_images(batch[i:i + self.batch_size]) for i in range(0, len(batch), self.batch_size)]
+        parts = [
+            self.clip.embed_images(batch[i : i + self.batch_size])
+            for i in range(0, len(batch), self.batch_size)
+        ]
         return l2_normalize(np.concatenate(parts)) if parts else np.zeros((0, self.dim), np.float32)
 
     def query_encoder(self) -> Encoder:
@@ -113,8 +123,9 @@ def load_clip(request: EncoderRequest) -> Encoder:
             try:
                 _LOADED[key] = ClipModel(request.arg, device)
             except ImportError as exc:
-                raise EncoderError("clip: needs torch and transformers: pip install torch==2.13.0 "
-                                   "'mmltr[image]'") from exc
+                raise EncoderError(
+                    "clip: needs torch and transformers: pip install torch==2.13.0 " "'mmltr[image]'"
+                ) from exc
         clip = _LOADED[key]
     if request.modality == "text":
         return ClipTextEncoder(clip, request.batch_size)
@@ -129,13 +140,16 @@ def _locate(spec: str) -> tuple[str, str | None, str]:
             return str(path), None, fingerprint_path(path)
         if (path / "0_CLIPModel" / "config.json").is_file():
             return str(path), "0_CLIPModel", fingerprint_path(path / "0_CLIPModel")
-        raise EncoderError(f"clip:{spec}: the folder has no config.json (nor 0_CLIPModel/config.json); point at a "
-                           f"saved CLIP model folder")
+        raise EncoderError(
+            f"clip:{spec}: the folder has no config.json (nor 0_CLIPModel/config.json); point at a "
+            f"saved CLIP model folder"
+        )
     return spec, None, "hub"
 
 
-def _preprocessing(source: str, subfolder: str | None, default_size: int) -> tuple[int, tuple[float, ...],
-                                                                                   tuple[float, ...]]:
+def _preprocessing(
+    source: str, subfolder: str | None, default_size: int
+) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
     config_path = Path(source) / (subfolder or "") / "preprocessor_config.json"
     size, mean, std = default_size, CLIP_MEAN, CLIP_STD
     if config_path.is_file():

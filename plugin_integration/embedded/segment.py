@@ -314,7 +314,7 @@ def postings_from_triples(terms: list[str], tids: np.ndarray, docs: np.ndarray, 
             norms[has] = int_to_byte4(lengths[has])
     return InvertedField(list(terms), offsets, np.ascontiguousarray(docs[order], dtype=np.int32),
                          np.ascontiguousarray(freqs[order], dtype=np.int32), has, norms,
-                         int(freqs.astype(np.int64).sum()) if with_norms else int(freqs.shape[0]))
+                         int(freqs.astype(np.int64).sum()))
 
 
 def numeric_from_dict(values: dict[int, list[float]], max_doc: int) -> NumericValues:

@@ -357,3 +357,19 @@ def test_painless_is_refused_not_ignored(small):
     with pytest.raises(RequestError) as err:
         small.search(index="items", body=body)
     assert "painless" in _shard_error(err.value)[0]["reason"]
+
+
+def test_knn_rescore_oversamples_the_first_pass(inproc_client):
+    client = inproc_client
+    matrix = _vectors(2000, 16, seed=22)
+    _create(client, "big", 16, threshold=100)
+    _load(client, "big", matrix)
+    q = _vectors(1, 16, seed=23)[0]
+    want, _ = _exact(matrix, q, 10)
+    hits = _knn(client, "big", q, 10, rescore={"oversample_factor": 3.0},
+                method_parameters={"ef_search": 10})["hits"]["hits"]
+    assert len(hits) == 10
+    assert len({int(h["_id"]) for h in hits} & set(want.tolist())) >= 9
+    with pytest.raises(RequestError) as err:
+        _knn(client, "big", q, 10, rescore={"oversample_factor": 0.5})
+    assert err.value.info["error"]["reason"] == "Oversample factor [0.5] cannot be less than 1.0"

@@ -61,7 +61,7 @@ def run_lucene(cp: str, corpus: dict[str, Any], queries: list[dict[str, Any]], w
 
 
 def load_embedded(client: OpenSearch, corpus: dict[str, Any]) -> None:
-    properties = {f: {"type": t} for f, t in corpus["mappings"].items()}
+    properties = {f: (t if isinstance(t, dict) else {"type": t}) for f, t in corpus["mappings"].items()}
     client.indices.create(index="c", body={"settings": {"index": {"refresh_interval": "-1"}},
                                            "mappings": {"properties": properties}})
     for segment in corpus["segments"]:
@@ -145,3 +145,23 @@ def test_segment_dependent_boolean_structure(classpath: str, tmp_path: Path) -> 
             client.close()
         for q, g, e in zip(queries, got, expected):
             assert g == e, json.dumps(q)
+
+
+def test_text_field_without_norms(classpath: str, tmp_path: Path) -> None:
+    """``"norms": false`` on a text field: every doc scores with ``cache[1]``, and avgdl still uses the real
+    sumTotalTermFreq (frequencies are indexed)."""
+    corpus = gen.make_corpus(5)
+    corpus["mappings"] = {**corpus["mappings"], "description": "text_no_norms"}
+    queries = [{"match": {"description": text}} for text in ("wireless", "the", "usb-c charger", "coffee coffee maker")]
+    queries += gen.make_queries(5, 60)
+    expected = run_lucene(classpath, corpus, queries, tmp_path)
+    client = make_client(None, tmp_path / "node")
+    try:
+        mappings = {f: ({"type": "text", "norms": False} if t == "text_no_norms" else {"type": t})
+                    for f, t in corpus["mappings"].items()}
+        load_embedded(client, {**corpus, "mappings": mappings})
+        got = run_embedded(client, queries, 200)
+    finally:
+        client.close()
+    for q, g, e in zip(queries, got, expected):
+        assert g == e, json.dumps(q)

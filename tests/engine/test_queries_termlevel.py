@@ -190,3 +190,11 @@ def test_prefix_scores_boost_and_rejects_numbers(idx):
         idx.search(index="items", body={"query": {"prefix": {"n": "1"}}})
     assert err.value.info["error"]["root_cause"][0]["reason"] == \
         "Can only use prefix queries on keyword and text fields - not on [n] which is of type [integer]"
+
+
+def test_terms_on_metadata_fields(idx):
+    assert _ids(idx, {"terms": {"_id": ["2", "4", "nope"]}}) == ["2", "4"]
+    assert _ids(idx, {"terms": {"_index": ["items"]}}) == ["1", "2", "3", "4"]
+    assert _ids(idx, {"terms": {"_index": ["other"]}}) == []
+    with pytest.raises(RequestError):
+        idx.search(index="items", body={"query": {"prefix": {"_id": "1"}}})

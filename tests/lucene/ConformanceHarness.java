@@ -14,6 +14,7 @@ import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
@@ -44,7 +45,7 @@ import org.apache.lucene.util.QueryBuilder;
  * OpenSearch's query builders translate them (MatchQuery, MultiMatchQuery, BoolQueryBuilder, ...).
  *
  * Usage: java ConformanceHarness input.json output.txt
- * input: {"mappings": {field: "text"|"keyword"}, "segments": [[doc, ...], ...], "deletes": [id, ...],
+ * input: {"mappings": {field: "text"|"text_no_norms"|"keyword"}, "segments": [[doc, ...], ...], "deletes": [id, ...],
  *         "queries": [dsl, ...]}; a doc is {"_id": id, field: string | [strings]}.
  * output: one line per query: "id=hexbits id=hexbits ..." (all hits, any order) or "ERROR message".
  * Used by tests/engine/test_lucene_conformance.py against the embedded node.
@@ -101,6 +102,13 @@ public final class ConformanceHarness {
     }
   }
 
+  /** A text field mapped with "norms": false. */
+  private static final FieldType TEXT_NO_NORMS = new FieldType(TextField.TYPE_NOT_STORED);
+  static {
+    TEXT_NO_NORMS.setOmitNorms(true);
+    TEXT_NO_NORMS.freeze();
+  }
+
   private static Document toDocument(Map<String, Object> source) {
     Document doc = new Document();
     doc.add(new StringField("_id", (String) source.get("_id"), Field.Store.YES));
@@ -110,6 +118,7 @@ public final class ConformanceHarness {
       List<Object> values = e.getValue() instanceof List ? asList(e.getValue()) : List.of(e.getValue());
       for (Object v : values) {
         if (type.equals("text")) doc.add(new TextField(e.getKey(), (String) v, Field.Store.NO));
+        else if (type.equals("text_no_norms")) doc.add(new Field(e.getKey(), (String) v, TEXT_NO_NORMS));
         else doc.add(new StringField(e.getKey(), (String) v, Field.Store.NO));
       }
     }
@@ -162,7 +171,7 @@ public final class ConformanceHarness {
   private static Query matchField(String field, String text, Map<String, Object> p) {
     String type = mappings.get(field);
     if (type == null) return new MatchNoDocsQuery("unmapped");
-    if (type.equals("keyword")) return new TermQuery(new Term(field, text));
+    if (type.equals("keyword")) return new TermQuery(new Term(field, text));  // text and text_no_norms: analyzed
     Occur occur = "and".equalsIgnoreCase(String.valueOf(p.getOrDefault("operator", "or"))) ? Occur.MUST : Occur.SHOULD;
     Query q = new QueryBuilder(analyzer).createBooleanQuery(field, text, occur);
     if (q == null) {

@@ -105,6 +105,15 @@ def exact_top_k(matrix: np.ndarray, allowed: np.ndarray, space: str, engine: str
     return _exact_rank(matrix, cand, space, engine, query, k)
 
 
+def best(hits: Hits, k: int) -> Hits:
+    """The ``k`` best of ``hits`` (score descending, then doc id), kept in doc order."""
+    if hits.docs.shape[0] <= k:
+        return hits
+    order = np.lexsort((hits.docs, -hits.scores.astype(np.float64)))[:k]
+    order.sort()
+    return Hits(hits.docs[order], hits.scores[order])
+
+
 def exact_within(matrix: np.ndarray, allowed: np.ndarray, space: str, engine: str, query: np.ndarray,
                  max_raw: float | None, min_score: float | None) -> Hits:
     """Radial search: every allowed doc with raw engine distance <= ``max_raw`` or score >= ``min_score``."""

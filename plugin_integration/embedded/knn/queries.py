@@ -16,6 +16,7 @@ scores ``(float) script * boost``; ``min_score`` drops docs below it. The sub-qu
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ class KnnQuery(Query):
     min_score: float | None = None
     ef_search: int | None = None
     ignore_unmapped: bool = False
+    oversample: float | None = None
     boost: float = 1.0
     name: str | None = None
 
@@ -105,10 +107,12 @@ class KnnWeight(Weight):
             max_raw = self.q.max_distance
             return ann.exact_within(vectors.matrix, allowed, self.space, self.engine, self.vector, max_raw,
                                     self.q.min_score)
-        hits, path = ann.search_segment(segment, self.q.field, self.space, self.engine, self.vector, self.q.k,
+        k = self.q.k
+        first_pass = k if self.q.oversample is None else min(K_MAX, math.ceil(k * self.q.oversample))
+        hits, path = ann.search_segment(segment, self.q.field, self.space, self.engine, self.vector, first_pass,
                                         allowed, self.config, self.filter_weight is not None)
         self.paths[segment.name] = path
-        return hits
+        return ann.best(hits, k)
 
     def _segment_hits(self, segment: Any) -> ann.Hits:
         key = id(segment)
@@ -187,11 +191,32 @@ def parse_knn(body: Any, parser: DslParser) -> Query:
         raise errors.illegal_argument("[knn] [expand_nested_docs] needs nested fields, which the embedded node "
                                       "does not support")
     filter_query = parser.parse(spec["filter"]) if spec.get("filter") is not None else None
+    oversample = _oversample(spec.get("rescore"))
     boost = as_float(spec.get("boost", 1.0), "knn", "boost")
     name = spec.get("_name")
     return KnnQuery(field_name, tuple(float(v) for v in vector), k, filter_query, max_distance, min_score,
                     _ef_search(spec.get("method_parameters")), bool(spec.get("ignore_unmapped", False)),
-                    boost, name)
+                    oversample, boost, name)
+
+
+def _oversample(rescore: Any) -> float | None:
+    """``RescoreParser``: ``true`` (factor 2.0 here), ``false``, or ``{"oversample_factor": 1.0..100.0}``.
+
+    Scores are exact already; oversampling only widens the first pass (``ceil(k * factor)`` candidates per
+    segment, the best ``k`` kept), which raises HNSW recall, as the plugin's rescoring does for quantized indices.
+    """
+    if rescore is None or rescore is False:
+        return None
+    if rescore is True:
+        return 2.0
+    if not isinstance(rescore, dict) or set(rescore) - {"oversample_factor"}:
+        raise errors.parsing("[knn] failed to parse field [rescore]")
+    factor = as_float(rescore.get("oversample_factor", 2.0), "knn", "oversample_factor")
+    if factor < 1.0:
+        raise errors.illegal_argument(f"Oversample factor [{factor}] cannot be less than 1.0")
+    if factor > 100.0:
+        raise errors.illegal_argument(f"Oversample factor [{factor}] cannot be more than 100.0")
+    return factor
 
 
 def _ef_search(params: Any) -> int | None:

@@ -7,7 +7,7 @@ releases (missing-feature handling above all) follows the node's emulated versio
 
 The core node finds this package by name: :mod:`.queries` registers ``sltr`` with the query DSL,
 :mod:`.logging_ext` registers the ``ltr_log`` extension and its fetch sub-phase, and :mod:`.rest` adds the
-routes. Nothing here imports mmltr's ``ltr/`` or ``indexer/`` packages: models are evaluated from their JSON or
-text, exactly as the plugin does.
+routes. Nothing here imports mmltr's ``ltr/`` or ``indexer/`` packages: models are evaluated from their
+JSON or text, exactly as the plugin does.
 """
 from __future__ import annotations

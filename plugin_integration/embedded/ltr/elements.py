@@ -3,8 +3,8 @@
 ``StoredFeature``, ``StoredFeatureSet`` and ``StoredLtrModel`` (``com.o19s.es.ltr.feature.store``): request
 bodies wrap the element in its type name (``AutoDetectParser``) next to an optional ``validation`` block; the
 element may leave out ``name`` (taken from the URL, which it must match when given). The store document is
-``{"name", "type", "<type>": element}`` (``IndexFeatureStore.toSource``), with the element re-serialised in the
-plugin's field order so GET returns a normalised form.
+``{"name", "type", "<type>": element}`` (``IndexFeatureStore.toSource``), with the element re-serialised in
+the plugin's field order so GET returns a normalised form.
 """
 from __future__ import annotations
 
@@ -50,15 +50,15 @@ class StoredFeatureSet:
         for feature in features:
             if feature.name in index:
                 if not merge:
-                    raise illegal_argument(f"Feature [{feature.name}] defined twice in this set: feature names "
-                                           "must be unique in a set.")
+                    raise illegal_argument(f"Feature [{feature.name}] defined twice in this set: feature "
+                                           "names must be unique in a set.")
                 out[index[feature.name]] = feature
             else:
                 index[feature.name] = len(out)
                 out.append(feature)
         if len(out) > MAX_FEATURES:
-            raise illegal_argument(f"The resulting feature set would be too large: [{len(out)}] features, at most "
-                                   f"[{MAX_FEATURES}] are allowed")
+            raise illegal_argument(f"The resulting feature set would be too large: [{len(out)}] features, at "
+                                   f"most [{MAX_FEATURES}] are allowed")
         return StoredFeatureSet(self.name, out)
 
 
@@ -169,7 +169,8 @@ def parse_request(body: Any, kind: str, url_name: str) -> tuple[Element, dict[st
         raise parsing(f"[store_element] unknown field [{unknown[0]}]")
     if elements != [kind]:
         found = elements[0] if elements else None
-        raise illegal_argument(f"Expected an element of type [{kind}]" + (f" but got [{found}]" if found else ""))
+        suffix = f" but got [{found}]" if found else ""
+        raise illegal_argument(f"Expected an element of type [{kind}]{suffix}")
     parsers = {FEATURE: parse_feature, FEATURESET: parse_featureset, MODEL: parse_model}
     element = parsers[kind](body[kind], url_name)
     return element, parse_validation(body.get("validation"))

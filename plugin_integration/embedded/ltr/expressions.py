@@ -3,11 +3,12 @@
 The plugin compiles a derived feature's template with Lucene's ``JavascriptCompiler``
 (``PrecompiledExpressionFeature``) and evaluates it per document in double precision over the other features'
 values and numeric query params; the result is cast to float. This module reproduces Lucene's grammar
-(``Javascript.g4``): numbers (decimal, ``0x`` hex, ``0`` octal), variables (``a``, ``a.b``, ``doc['f'].value``),
-``+ - * / %``, unary ``- + ! ~``, comparisons, ``&& ||``, bitwise ``& | ^ << >> >>>`` (on Java ``long``),
-the ternary ``?:``, and Lucene's function set (``abs acos acosh asin asinh atan atan2 atanh ceil cos cosh exp
-floor ln log10 logn max min pow sin sinh sqrt tan tanh``; note Lucene has ``ln``, not ``log``). Nothing is ever
-passed to ``eval``: text becomes a small AST, and the AST is evaluated with numpy over many documents at once.
+(``Javascript.g4``): numbers (decimal, ``0x`` hex, ``0`` octal), variables (``a``, ``a.b``,
+``doc['f'].value``), ``+ - * / %``, unary ``- + ! ~``, comparisons, ``&& ||``, bitwise ``& | ^ << >> >>>`` (on
+Java ``long``), the ternary ``?:``, and Lucene's function set (``abs acos acosh asin asinh atan atan2 atanh
+ceil cos cosh exp floor ln log10 logn max min pow sin sinh sqrt tan tanh``; note Lucene has ``ln``, not
+``log``). Nothing is ever passed to ``eval``: text becomes a small AST, and the AST is evaluated with numpy
+over many documents at once.
 
 The same parser, in *painless* mode, serves the ``script_feature`` subset (:mod:`.scripts`): ``return`` and a
 trailing ``;``, ``Math.fn(...)``, number suffixes (``1.0f``, ``2L``), ``null`` and ``.get('key')`` accessors.
@@ -99,8 +100,9 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Value]]] = {
     "tanh": (1, np.tanh),
 }
 # java.lang.Math names accepted by the painless subset (``Math.log`` is the natural log there).
-PAINLESS_MATH = {"abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "exp", "floor", "log", "log10",
-                 "max", "min", "pow", "sin", "sinh", "sqrt", "tan", "tanh", "signum", "log1p", "expm1"}
+PAINLESS_MATH = {"abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "exp", "floor", "log",
+                 "log10", "max", "min", "pow", "sin", "sinh", "sqrt", "tan", "tanh", "signum", "log1p",
+                 "expm1"}
 _PAINLESS_EXTRA: dict[str, tuple[int, Callable[..., Value]]] = {
     "log": (1, np.log), "signum": (1, np.sign), "log1p": (1, np.log1p), "expm1": (1, np.expm1)}
 
@@ -284,7 +286,8 @@ class _Parser:
                 args.append(self.conditional())
             self.expect(")")
         if len(args) != arity:
-            raise self.fail(f"Expected ({arity}) arguments for function call ({name}), but found ({len(args)}).")
+            raise self.fail(f"Expected ({arity}) arguments for function call ({name}), but found "
+                            f"({len(args)}).")
         return Call(name, tuple(args))
 
 

@@ -5,8 +5,8 @@
   template is rendered (:mod:`.mustache`) and the text parsed through the node's own query DSL, so a feature
   is an ordinary query bound with ``create_weight``. Failures become "Cannot create query while parsing
   feature [name]".
-* ``derived_expression`` (``PrecompiledExpressionFeature``): a Lucene expression over other features of the set
-  and numeric params (:mod:`.expressions`); each variable must be a feature or a declared param, not both.
+* ``derived_expression`` (``PrecompiledExpressionFeature``): a Lucene expression over other features of the
+  set and numeric params (:mod:`.expressions`); each variable must be a feature or a declared param, not both.
 * ``script_feature`` (``ScriptFeature``): see :mod:`.scripts`.
 
 Derived and script features match every document, like the plugin's ``DerivedExpressionQuery``/``LtrScript``.
@@ -63,7 +63,8 @@ def compile_feature(feature: StoredFeature) -> CompiledFeature:
             out.template = compile_template(text)
         elif language == "derived_expression":
             if not isinstance(feature.template, str):
-                raise illegal_argument(f"A derived_expression template must be a string, feature [{feature.name}]")
+                raise illegal_argument(f"A derived_expression template must be a string, feature "
+                                       f"[{feature.name}]")
             out.expression = ex.parse(feature.template)
         else:
             out.script = scripts.parse_script(feature.template, feature.name)
@@ -80,25 +81,25 @@ def compile_featureset(stored: StoredFeatureSet) -> CompiledFeatureSet:
         for var in ex.variables(feature.expression):
             is_feature, is_param = var.text in compiled.names, var.text in feature.params
             if is_feature and is_param:
-                raise illegal_argument(f"Derived feature [{feature.name}]: variable [{var.text}] is both a feature "
-                                       "and a param")
+                raise illegal_argument(f"Derived feature [{feature.name}]: variable [{var.text}] is both a "
+                                       "feature and a param")
             if not is_feature and not is_param:
                 raise illegal_argument(f"Derived feature [{feature.name}] refers to unknown feature or param "
                                        f"[{var.text}]")
     return compiled
 
 
-# --- binding to a search --------------------------------------------------------------------------------------
+# --- binding to a search ----------------------------------------------------------------------------------
 Resolver = Callable[[list[np.ndarray], int], np.ndarray]
 
 
 @dataclass
 class BoundFeature:
-    """One feature ready to score: a DSL weight, a vector expression, or nothing (not in ``active_features``)."""
+    """One feature ready to score: a DSL weight, a vector expression, or nothing (not in active_features)."""
 
     name: str
     weight: Any = None
-    evaluate: Callable[[np.ndarray, int], np.ndarray] | None = None  # (filled vector so far, n docs) -> float32
+    evaluate: Callable[[np.ndarray, int], np.ndarray] | None = None  # (vector so far, n docs) -> float32
 
     @property
     def active(self) -> bool:
@@ -119,7 +120,8 @@ def bind_features(cset: CompiledFeatureSet, ctx: Any, params: dict[str, Any],
     return bound
 
 
-def _bind(feature: CompiledFeature, cset: CompiledFeatureSet, ctx: Any, params: dict[str, Any]) -> BoundFeature:
+def _bind(feature: CompiledFeature, cset: CompiledFeatureSet, ctx: Any,
+          params: dict[str, Any]) -> BoundFeature:
     if feature.template is not None:
         return BoundFeature(feature.name, weight=_query_weight(feature.name, ctx, lambda: json_loads(
             feature.template.render(params), "rendered feature template")))  # type: ignore[union-attr]
@@ -160,8 +162,8 @@ def _derived(feature: CompiledFeature, cset: CompiledFeatureSet,
         else:
             value = params.get(var.text)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise illegal_argument(f"parameter: {var.text} expected to be of type Double for derived feature "
-                                       f"[{feature.name}]")
+                raise illegal_argument(f"parameter: {var.text} expected to be of type Double for derived "
+                                       f"feature [{feature.name}]")
             readers[var.text] = float(value)
     return _vector_evaluator(feature.expression, lambda var: readers[var.text])  # type: ignore[arg-type]
 
@@ -180,7 +182,8 @@ def _script(name: str, ast: ex.Node, cset: CompiledFeatureSet,
     return _vector_evaluator(ast, lambda var: readers[var])
 
 
-def _vector_evaluator(ast: ex.Node, reader_of: Callable[[ex.Var], Any]) -> Callable[[np.ndarray, int], np.ndarray]:
+def _vector_evaluator(ast: ex.Node,
+                      reader_of: Callable[[ex.Var], Any]) -> Callable[[np.ndarray, int], np.ndarray]:
     def evaluate(vector: np.ndarray, n: int) -> np.ndarray:
         def resolve(var: ex.Var) -> Any:
             reader = reader_of(var)

@@ -1,8 +1,8 @@
 """``model/linear`` and featureset scoring (``LinearRankerParser``, ``LinearRanker``).
 
-The definition maps feature names to float32 weights; unknown names are an error and unlisted features weigh 0.
-``LinearRanker.score`` is ``float score = 0; score += weights[i] * scores[i]`` over ordinals in order, all in
-float32, on a dense vector (unmatched = 0.0). A featureset used directly in ``sltr`` is scored by a
+The definition maps feature names to float32 weights; unknown names are an error and unlisted features weigh
+0. ``LinearRanker.score`` is ``float score = 0; score += weights[i] * scores[i]`` over ordinals in order, all
+in float32, on a dense vector (unmatched = 0.0). A featureset used directly in ``sltr`` is scored by a
 ``LinearRanker`` whose weights are all 1.
 """
 from __future__ import annotations

@@ -4,9 +4,11 @@
 rescore_index, missing_as_zero}``). ``LoggingFetchSubPhase`` then finds each spec's ``sltr`` (a query carrying
 that ``_name`` in the main query, or the ``rescore_query`` at that index), evaluates its featureset's features
 for the returned hits only, and writes ``hit.fields._ltrlog = [{log_name: [{"name", "value"}, ...]}]`` in
-featureset order. A feature that did not match the hit has no ``value`` unless ``missing_as_zero``. Values are
-float32 and serialise as the plugin's Java floats do (shortest float32 decimal). With ``cache: true`` on the
-``sltr``, the values computed while scoring are reused.
+featureset order. A feature that did not match the hit has no ``value`` unless ``missing_as_zero``; a derived
+feature that evaluates to NaN (it read a missing feature on a sparse-vector version) is logged as missing too.
+Values are float32 and serialise as the plugin's Java floats do (shortest float32 decimal). The logging vector
+reads unmatched features as 0.0 or NaN per plugin version (``PluginSemantics.logging_fill``). With
+``cache: true`` on the ``sltr``, the values computed while scoring are reused instead of recomputed.
 """
 from __future__ import annotations
 
@@ -88,7 +90,8 @@ def _find_query(request: Any, spec: LogSpec) -> SltrQuery:
                                "rescore context(s) are available")
     query = request.rescore[index].query
     if not isinstance(query, SltrQuery):
-        raise illegal_argument(f"Expected a [sltr] query but found a [{type(query).__name__}] at index [{index}]")
+        raise illegal_argument(f"Expected a [sltr] query but found a [{type(query).__name__}] at index "
+                               f"[{index}]")
     return query
 
 
@@ -96,7 +99,7 @@ def _entries(names: list[str], values: np.ndarray, matched: np.ndarray, missing_
     out: list[dict[str, Any]] = []
     for name, value, hit in zip(names, values, matched):
         if hit and value == value:
-            out.append({"name": name, "value": F32(value)})
+            out.append({"name": name, "value": value})  # a numpy float32: serialised as a Java float
         elif missing_as_zero:
             out.append({"name": name, "value": F32(0.0)})
         else:

@@ -9,12 +9,12 @@ configured for JSON content, then parses the result as a query. Consequences rep
 * ``{{#toJson}}var{{/toJson}}`` writes the value as JSON (lists, maps, numbers, strings), the way to inject a
   query vector into a *string* template; ``{{#join}}var{{/join}}`` (or ``{{#join delimiter='|'}}...``) joins a
   list, each element escaped like ``{{var}}``; ``{{#url}}...{{/url}}`` URL-encodes its rendered body.
-* Sections iterate lists, push maps, skip falsy values (``null``, ``false``, ``""``, ``[]``); ``{{^x}}`` inverts;
-  ``{{! comments}}`` and ``{{=<% %>=}}`` delimiter changes work; partials (``{{> x}}``) are refused (no template
-  loader; OpenSearch 3.8 disabled them, #386).
+* Sections iterate lists, push maps, skip falsy values (``null``, ``false``, ``""``, ``[]``); ``{{^x}}``
+  inverts; ``{{! comments}}`` and ``{{=<% %>=}}`` delimiter changes work; partials (``{{> x}}``) are refused
+  (no template loader; OpenSearch 3.8 disabled them, #386).
 
-Numbers render as Java does (``Double.toString``: ``0.5``, ``1.0E-7``), booleans as ``true``/``false``, null as
-nothing. Rendered output is never re-scanned for tags, so a value containing ``{{`` stays text.
+Numbers render as Java does (``Double.toString``: ``0.5``, ``1.0E-7``), booleans as ``true``/``false``, null
+as nothing. Rendered output is never re-scanned for tags, so a value containing ``{{`` stays text.
 """
 from __future__ import annotations
 
@@ -298,8 +298,9 @@ def to_json(value: Any) -> str:
     if isinstance(value, float):
         text = java_double(value)
         return text if value == value and abs(value) != float("inf") else f'"{text}"'
-    if isinstance(value, list):
-        return "[" + ",".join(to_json(v) for v in value) + "]"
+    if isinstance(value, list):  # floats in [1e-3, 1e7) print as repr: the common query-vector case, fast
+        return "[" + ",".join(repr(v) if type(v) is float and 1e-3 <= abs(v) < 1e7 else to_json(v)
+                              for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{to_json(str(k))}:{to_json(v)}" for k, v in value.items()) + "}"
     return to_json(str(value))

@@ -50,7 +50,8 @@ def parse_normalizers(body: Any, features: list[str]) -> list[Normalizer]:
         if name not in features:
             raise illegal_argument(f"Unknown feature [{name}]")
         if not isinstance(spec, dict) or len(spec) != 1:
-            raise parsing(f"Feature normalizer for [{name}] must be an object with one of [standard, min_max]")
+            raise parsing(f"Feature normalizer for [{name}] must be an object with one of "
+                          "[standard, min_max]")
         (kind, params), = spec.items()
         if not isinstance(params, dict):
             raise parsing(f"[{kind}] normalizer of [{name}] must be an object")
@@ -69,8 +70,8 @@ def parse_normalizers(body: Any, features: list[str]) -> list[Normalizer]:
                 raise parsing(f"[min_max] unknown field [{sorted(unknown)[0]}]")
             low, high = _number(params, "minimum", kind), _number(params, "maximum", kind)
             if low < 0 or high < 0:
-                raise illegal_argument(f"min_max normalizer of [{name}]: minimum and maximum must be >= 0, got "
-                                       f"minimum [{low}] and maximum [{high}]")
+                raise illegal_argument(f"min_max normalizer of [{name}]: minimum and maximum must be >= 0, "
+                                       f"got minimum [{low}] and maximum [{high}]")
             if not low < high:
                 raise illegal_argument(f"min_max normalizer of [{name}]: minimum [{low}] must be less than "
                                        f"maximum [{high}]")

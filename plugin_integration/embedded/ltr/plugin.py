@@ -59,7 +59,8 @@ class Caches:
     def usage(self, kind: str, index: str | None = None) -> tuple[int, int]:
         """``(entry count, estimated bytes)`` for one cache, optionally one store."""
         with self.lock:
-            sizes = [size for (k, i, _), (_, size) in self.entries.items() if k == kind and index in (None, i)]
+            sizes = [size for (k, i, _), (_, size) in self.entries.items()
+                     if k == kind and index in (None, i)]
         return len(sizes), sum(sizes)
 
 
@@ -83,7 +84,8 @@ class LtrPlugin:
             hit = store.get_element(self.node, index, MODEL, name)
             if hit is None:
                 raise ltr_errors.not_found("model", name)
-            model = compile_model(element_from_source(MODEL, hit[0]), self.semantics)  # type: ignore[arg-type]
+            stored = element_from_source(MODEL, hit[0])
+            model = compile_model(stored, self.semantics)  # type: ignore[arg-type]
             return model, model.size_bytes
 
         return self.caches.get_or_load(MODEL, index, name, load)

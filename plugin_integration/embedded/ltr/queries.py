@@ -10,10 +10,10 @@ caches, renders every active feature with ``params`` and binds it with the node'
   ``active_features`` never match;
 * the score is the ranker's output times ``boost`` (float32).
 
-Scoring is vectorized over the documents the executor asks for (all candidates of a segment when ``sltr`` is a
-query, the rescore window when it is a ``rescore_query``). In filter context (``needs_scores`` false) nothing is
-computed, since the query matches everything anyway. With ``cache: true`` the feature values computed while
-scoring are kept for ``ltr_log`` (:class:`.vectors.FeatureCache`).
+Scoring is vectorized over the documents the executor asks for (all candidates of a segment when ``sltr`` is
+a query, the rescore window when it is a ``rescore_query``). In filter context (``needs_scores`` false)
+nothing is computed, since the query matches everything anyway. With ``cache: true`` the feature values
+computed while scoring are kept for ``ltr_log`` (:class:`.vectors.FeatureCache`).
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class SltrQuery(Query):
     cache: bool = False
     boost: float = 1.0
     name: str | None = None
+
     def load(self, ctx: Any) -> CompiledModel:
         state = plugin(ctx.node)
         index = store.index_name(self.store)
@@ -64,7 +65,8 @@ class SltrQuery(Query):
             if self.active_features:
                 unknown = [n for n in self.active_features if n not in model.featureset.names]
                 if unknown:
-                    raise illegal_argument(f"Feature: [{unknown[0]}] provided in active_features does not exist")
+                    raise illegal_argument(f"Feature: [{unknown[0]}] provided in active_features does not "
+                                           "exist")
                 active = set(self.active_features)
             bound = bind_features(model.featureset, ctx, self.params, active)
         except EngineError:
@@ -83,8 +85,8 @@ class SltrQuery(Query):
 
 
 class LtrWeight(Weight):
-    def __init__(self, query: SltrQuery, ctx: Any, model: CompiledModel, bound: list[BoundFeature], boost: Any,
-                 needs_scores: bool) -> None:
+    def __init__(self, query: SltrQuery, ctx: Any, model: CompiledModel, bound: list[BoundFeature],
+                 boost: Any, needs_scores: bool) -> None:
         super().__init__(query)
         self.ctx = ctx
         self.model = model
@@ -150,5 +152,5 @@ def parse_sltr(body: Any, parser: DslParser) -> Query:
     if not isinstance(cache, bool):
         raise parsing("[sltr] failed to parse field [cache]")
     boost = as_float(body.get("boost", 1.0), "sltr", "boost")
-    return SltrQuery(params, body.get("model"), body.get("featureset"), body.get("store"), active, cache, boost,
-                     body.get("_name"))
+    return SltrQuery(params, body.get("model"), body.get("featureset"), body.get("store"), active, cache,
+                     boost, body.get("_name"))

@@ -70,8 +70,8 @@ def compile_model(stored: StoredLtrModel, sem: PluginSemantics) -> CompiledModel
         elif stored.type == "model/ranklib":
             scorer, dense = parse_ranklib(stored.definition, len(names)).score, True
         else:
-            raise EngineError("illegal_argument_exception", f"Unsupported model type [{stored.type}], the plugin "
-                              f"supports {list(MODEL_TYPES)}", 400)
+            raise EngineError("illegal_argument_exception", f"Unsupported model type [{stored.type}], the "
+                              f"plugin supports {list(MODEL_TYPES)}", 400)
     except EngineError as exc:
         raise ltr_errors.model_parse(stored.name, stored.type, exc) from None
     size = len(str(stored.definition)) * 2 + 64 * len(names)

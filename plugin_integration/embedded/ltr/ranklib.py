@@ -7,13 +7,14 @@
 
 Semantics (``fidelity.md`` §2.2, RankLib ``Split``/``Ensemble``/``RFRanker``/``CoorAscent``):
 
-* features are 1-based ids (ordinal + 1); unmatched and NaN features read as 0.0 (``DenseProgramaticDataPoint``);
+* features are 1-based ids (ordinal + 1); unmatched and NaN features read as 0.0
+  (``DenseProgramaticDataPoint``);
 * a split goes left when ``value <= threshold`` (float32; the opposite strictness to xgboost), thresholds and
   outputs parsed with ``Float.parseFloat``;
-* ``Ensemble.eval``: ``float s = 0; s += tree.eval(dp) * weight`` where the tree output is a double holding the
-  float leaf, so each step is ``s = (float)((double)s + leaf * weight)``;
-* ``RFRanker.eval``: the double mean of the bags' float scores; linear models sum ``weight * value`` in double.
-  ``RanklibRanker`` casts the result to float.
+* ``Ensemble.eval``: ``float s = 0; s += tree.eval(dp) * weight`` where the tree output is a double holding
+  the float leaf, so each step is ``s = (float)((double)s + leaf * weight)``;
+* ``RFRanker.eval``: the double mean of the bags' float scores; linear models sum ``weight * value`` in
+  double. ``RanklibRanker`` casts the result to float.
 """
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ def parse_ranklib(definition: Any, num_features: int) -> RanklibModel:
             linear.append((fid - 1, weight))
     max_feature = max(features, default=0)
     if any(f < 1 for f in features) or max_feature > num_features:
-        raise model_parsing(f"Feature id [{max(features) if max_feature > num_features else min(features)}] in "
-                            f"the ranklib model is out of range: the feature set has [{num_features}] features")
+        bad = max(features) if max_feature > num_features else min(features)
+        raise model_parsing(f"Feature id [{bad}] in the ranklib model is out of range: the feature set has "
+                            f"[{num_features}] features")
     return RanklibModel(kind, ensembles, linear, max_feature)
 
 

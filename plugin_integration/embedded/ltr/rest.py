@@ -1,4 +1,4 @@
-"""``_ltr`` store, cache and stats endpoints (``RestStoreManager``, ``RestFeatureStoreCaches``, stats actions).
+"""``_ltr`` store, cache and stats endpoints (``RestStoreManager``, ``RestFeatureStoreCaches``, stats).
 
 The core router calls :func:`register`; element endpoints live in :mod:`.rest_elements`.
 
@@ -90,5 +90,5 @@ def cache_stats(req: RestRequest) -> RestResponse:
 def plugin_stats(req: RestRequest) -> RestResponse:
     wanted = req.path_params.get("stat")
     node_id = req.path_params.get("node_id")
-    return ok(stats.plugin_stats(req.node, wanted, node_id, with_requests=req.path.startswith(("/_plugins",
-                                                                                              "/_opendistro"))))
+    opensearch_path = req.path.startswith(("/_plugins", "/_opendistro"))
+    return ok(stats.plugin_stats(req.node, wanted, node_id, with_requests=opensearch_path))

@@ -134,8 +134,8 @@ def add_features(req: RestRequest) -> RestResponse:
         raise errors.illegal_argument("features must be provided as a query for the feature store or in the "
                                       "body, none provided")
     if query is not None and features:
-        raise errors.illegal_argument("features must be provided as a query for the feature store or directly in "
-                                      "the body not both")
+        raise errors.illegal_argument("features must be provided as a query for the feature store or "
+                                      "directly in the body not both")
     store.require_store(node, index)
     if query is not None:
         features = _features_by_query(node, index, query)
@@ -143,9 +143,9 @@ def add_features(req: RestRequest) -> RestResponse:
     expected = req.param("version")
     if expected is not None and (current is None or str(current[1]) != str(expected)):
         found = "no set" if current is None else f"version [{current[1]}]"
-        raise errors.EngineError("version_conflict_engine_exception",
-                                 f"[{store.element_id(FEATURESET, set_name)}]: version conflict, required version "
-                                 f"[{expected}], found {found}", 409, index=index)
+        doc_id = store.element_id(FEATURESET, set_name)
+        raise errors.EngineError("version_conflict_engine_exception", f"[{doc_id}]: version conflict, "
+                                 f"required version [{expected}], found {found}", 409, index=index)
     base = current[0] if current is not None else elements.StoredFeatureSet(set_name, [])
     updated = base.append(features, merge=req.flag("merge"))
     return _write(req, index, updated, validation, create=current is None)

@@ -14,8 +14,8 @@ ternary ``?:``, ``Math.<fn>(...)`` and these reads:
 * ``params.x`` / ``params['x']`` / ``params.get('x')``: a numeric param.
 
 A script in another language (``knn_score`` with ``lang: knn``) or a painless script outside the subset that
-does not read ``feature_vector`` is turned into ``{"script_score": {"query": {"match_all": {}}, "script": ...}}``
-and bound through the query DSL, so whatever the node's ``script_score`` supports works as a feature.
+does not read ``feature_vector`` is turned into ``{"script_score": {"query": {"match_all": {}}, "script":
+...}}`` and bound through the query DSL, so whatever the node's ``script_score`` supports works as a feature.
 """
 from __future__ import annotations
 
@@ -51,20 +51,21 @@ def parse_script(template: Any, feature: str) -> ScriptSpec:
     if unknown:
         raise illegal_argument(f"[script] unknown field [{sorted(unknown)[0]}]")
     if "id" in template:
-        raise illegal_argument(f"script_feature [{feature}]: stored scripts are not supported by the embedded "
-                               "node; inline the script source")
+        raise illegal_argument(f"script_feature [{feature}]: stored scripts are not supported by the "
+                               "embedded node; inline the script source")
     source = template.get("source", template.get("inline"))
     if not isinstance(source, str):
-        raise illegal_argument(f"script_feature [{feature}]: must specify either [source] for an inline script "
-                               "or [id] for a stored script")
+        raise illegal_argument(f"script_feature [{feature}]: must specify either [source] for an inline "
+                               "script or [id] for a stored script")
     lang = str(template.get("lang", "painless"))
     params = dict(template.get("params") or {})
     extra = params.pop(EXTRA_SCRIPT_PARAMS, None) or {}
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-        raise illegal_argument(f"script_feature [{feature}]: [{EXTRA_SCRIPT_PARAMS}] must map sltr param names "
-                               "to script param names")
+        raise illegal_argument(f"script_feature [{feature}]: [{EXTRA_SCRIPT_PARAMS}] must map sltr param "
+                               "names to script param names")
     if "term_stat" in params:
-        raise illegal_argument(f"script_feature [{feature}]: [term_stat] is not supported by the embedded node")
+        raise illegal_argument(f"script_feature [{feature}]: [term_stat] is not supported by the embedded "
+                               "node")
     ast = None
     if lang == "painless":
         try:
@@ -116,6 +117,6 @@ def param_value(params: dict[str, Any], name: str, feature: str) -> float:
                           "param)", 400)
     value = params[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise EngineError("script_exception", f"script_feature [{feature}]: params.{name} must be a number in "
-                          "the evaluated subset", 400)
+        raise EngineError("script_exception", f"script_feature [{feature}]: params.{name} must be a number "
+                          "in the evaluated subset", 400)
     return float(value)

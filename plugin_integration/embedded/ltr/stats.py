@@ -32,8 +32,9 @@ def _stores(node: Any) -> dict[str, Any]:
     out = {}
     for index in store.list_store_indices(node):
         counts = store.count_elements(node, index)
-        out[store.store_name(index)] = {"model_count": counts["model"], "featureset_count": counts["featureset"],
-                                        "feature_count": counts["feature"], "status": _store_health(node, index)}
+        out[store.store_name(index)] = {
+            "model_count": counts["model"], "featureset_count": counts["featureset"],
+            "feature_count": counts["feature"], "status": _store_health(node, index)}
     return out
 
 

@@ -8,8 +8,8 @@ Semantics are the plugin's ``NaiveAdditiveDecisionTree`` (``fidelity.md`` §2.2)
   child on OpenSearch >= 3.8 / o19s, always ``no`` on OpenSearch 3.2-3.7; 2.x never sees NaN);
 * the score is ``sum = 0f; for tree in order: sum += leaf`` in float32, then the objective's normaliser.
 
-Evaluation walks every (document, tree) pair level by level with numpy, dropping pairs as they reach a leaf, so
-the cost is one vector operation per tree level rather than a Python step per node; the float32 sum is
+Evaluation walks every (document, tree) pair level by level with numpy, dropping pairs as they reach a leaf,
+so the cost is one vector operation per tree level rather than a Python step per node; the float32 sum is
 accumulated tree by tree in order, never pairwise.
 """
 from __future__ import annotations
@@ -56,9 +56,9 @@ class TreeBuilder:
         with np.errstate(over="ignore"):
             threshold = np.asarray(self.threshold, dtype=np.float64).astype(F32)
             leaf = np.asarray(self.leaf, dtype=np.float64).astype(F32)
-        return FlatEnsemble(np.asarray(self.feature, dtype=np.int32), threshold,
-                            np.asarray(self.yes, dtype=np.int32), np.asarray(self.no, dtype=np.int32),
-                            np.asarray(self.missing, dtype=np.int32), leaf, np.asarray(self.roots, dtype=np.int32))
+        ints = [np.asarray(v, dtype=np.int32)
+                for v in (self.feature, self.yes, self.no, self.missing, self.roots)]
+        return FlatEnsemble(ints[0], threshold, ints[1], ints[2], ints[3], leaf, ints[4])
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""Upload-time checks: compiling elements (``TransportFeatureStoreAction.precheck``) and ``validation`` blocks.
+"""Upload-time checks: compiling elements (``TransportFeatureStoreAction.precheck``) and ``validation``.
 
 Every element is compiled before it is stored, so a broken template or model fails the PUT with a 400:
-"Error while parsing feature [x]", "Error while parsing feature set [x]", or "Error while parsing model [x] with
-type [t]" (the cause says why). A ``validation`` block (``{"index", "params"}``) additionally runs the element
-against that index with those params, as the plugin's ``ValidatingLtrQueryBuilder`` does: a feature or
+"Error while parsing feature [x]", "Error while parsing feature set [x]", or "Error while parsing model [x]
+with type [t]" (the cause says why). A ``validation`` block (``{"index", "params"}``) additionally runs the
+element against that index with those params, as the plugin's ``ValidatingLtrQueryBuilder`` does: a feature or
 featureset is scored as a featureset, a model as itself; any failure (missing param, bad rendered query,
 unknown field) is "Cannot store element, validation failed." with the cause.
 """

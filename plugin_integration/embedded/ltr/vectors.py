@@ -1,8 +1,8 @@
 """Feature vectors for many documents at once (``RankerQuery.RankerScorer.score``, vectorized).
 
 For each feature in ordinal order: a query feature contributes its score where its weight matched the document
-(only matched features are set, as ``RankerQuery`` calls ``setFeatureScore`` only for scorers positioned on the
-document); a derived/script feature is evaluated over the vector built so far, where later and unmatched
+(only matched features are set, as ``RankerQuery`` calls ``setFeatureScore`` only for scorers positioned on
+the document); a derived/script feature is evaluated over the vector built so far, where later and unmatched
 ordinals still hold the vector's reset value (0.0 for dense rankers, NaN for sparse ones).
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from .features import BoundFeature
 F32 = np.float32
 
 
-def compute(bound: list[BoundFeature], segment: Any, docs: np.ndarray, fill: float) -> tuple[np.ndarray, np.ndarray]:
+def compute(bound: list[BoundFeature], segment: Any, docs: np.ndarray,
+            fill: float) -> tuple[np.ndarray, np.ndarray]:
     """``(vector float32[n, f], matched bool[n, f])`` for ``docs`` (sorted segment-local ids)."""
     n, f = docs.shape[0], len(bound)
     vector = np.full((n, f), F32(fill), dtype=F32)

@@ -1,14 +1,15 @@
 """Which plugin release the node emulates, and the behaviours that differ between releases.
 
 The LTR plugin changed how it treats features that did not match a document (``reference/ltr-plugin.md`` §1.7,
-``fidelity.md`` §2.2, checked against the plugin's own classes at tags ``2.19.6.0``, ``3.2.0.0`` and ``main``):
+``fidelity.md`` §2.2, checked against the plugin's own classes at tags ``2.19.6.0``, ``3.2.0.0`` and
+``main``):
 
 * OpenSearch LTR <= 3.1 (every 2.x): ``DenseLtrRanker``, an unmatched feature is 0.0, no NaN check.
 * OpenSearch LTR 3.2.0-3.7.x (#206): sparse vectors, an unmatched feature is NaN and NaN always goes ``no``.
 * OpenSearch LTR 3.8.0 (#379): NaN goes to the ``missing`` child (``default_left`` for the raw parser).
 * OpenSearch after 3.8.0 (#389): the model may say ``"missing_as_zero": true``.
-* o19s ES LTR from v1.5.9-es8.11.4 (#482): NaN goes to ``missing`` (the field is effectively required); the raw
-  parser sends NaN right until v1.5.12-es9.0.8 (#518).
+* o19s ES LTR from v1.5.9-es8.11.4 (#482): NaN goes to ``missing`` (the field is effectively required); the
+  raw parser sends NaN right until v1.5.12-es9.0.8 (#518).
 
 Only tree models see NaN: linear, ranklib and featureset scoring always use a dense vector (0.0).
 """
@@ -86,7 +87,7 @@ class PluginSemantics:
 
     @property
     def xgboost_missing_required(self) -> bool:
-        """o19s unboxes a null ``missing`` into ``Split(..., int missingNodeId)``: a split without it fails."""
+        """o19s unboxes a null ``missing`` into ``Split(..., int missingNodeId)``: splits without it fail."""
         return self.is_o19s and self.tree_missing != DENSE
 
     @property

@@ -3,8 +3,8 @@
 ``XGBoostJsonParser`` (``reference/ltr-plugin.md`` §1.6): the definition is a bare array of trees
 (``get_dump(dump_format="json")``) or ``{"objective", "splits", "missing_as_zero"}``; split nodes need
 ``nodeid``, ``depth``, ``split`` (a feature *name*), ``split_condition``, ``yes``, ``no``, ``children``
-(``[yes-child, no-child]``); leaves ``nodeid`` and ``leaf``; unknown fields (``gain``, ``cover``) are rejected by
-the strict ObjectParser. ``XGBoostRawJsonParser`` reads ``Booster.save_model`` JSON leniently, remaps
+(``[yes-child, no-child]``); leaves ``nodeid`` and ``leaf``; unknown fields (``gain``, ``cover``) are rejected
+by the strict ObjectParser. ``XGBoostRawJsonParser`` reads ``Booster.save_model`` JSON leniently, remaps
 ``feature_names`` to set ordinals, requires float feature types and reads leaves from ``base_weights``.
 
 Where NaN goes is resolved here, per emulated version (:mod:`.versions`), into each node's ``missing`` target.
@@ -77,7 +77,8 @@ def parse_xgboost_json(definition: Any, features: list[str], sem: PluginSemantic
         if not isinstance(trees, list):
             raise model_parsing("[xgboost_definition] failed to parse field [splits]")
     else:
-        raise model_parsing("An xgboost model definition must be an array of trees or an object with [splits]")
+        raise model_parsing("An xgboost model definition must be an array of trees or an object with "
+                            "[splits]")
     sigmoid = objective_is_sigmoid(objective, sem)
     if not trees:
         raise model_parsing("XGBoost model must contain at least one tree")
@@ -98,8 +99,10 @@ def _check_node(node: Any) -> dict[str, Any]:
         kind = _NODE_FIELDS.get(key)
         if kind is None:
             raise model_parsing(f"[xgboost_tree] unknown field [{key}]")
-        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)) if kind is float else \
-            (isinstance(value, int) and not isinstance(value, bool)) if kind is int else isinstance(value, kind)
+        if kind in (int, float):
+            ok = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, kind)
         if not ok:
             raise model_parsing(f"[xgboost_tree] failed to parse field [{key}]")
     return node
@@ -126,11 +129,11 @@ def _build_node(builder: TreeBuilder, slot: int, raw: Any, ordinals: dict[str, i
         missing = node.get("missing")
         if yes_child.get("nodeid") != yes or no_child.get("nodeid") != no or \
                 (missing is not None and sem.xgboost_missing_validated and missing not in (yes, no)):
-            raise model_parsing("Split structure is invalid, yes, no and/or missing branches does not point to "
-                                "the proper children.")
+            raise model_parsing("Split structure is invalid, yes, no and/or missing branches does not point "
+                                "to the proper children.")
         if missing is None and sem.xgboost_missing_required:
-            raise model_parsing(f"Cannot invoke \"java.lang.Integer.intValue()\" because the [missing] of split "
-                                f"node [{node['nodeid']}] is null")
+            raise model_parsing(f"Cannot invoke \"java.lang.Integer.intValue()\" because the [missing] of "
+                                f"split node [{node['nodeid']}] is null")
         if node["split"] not in ordinals:
             raise model_parsing(f"Unknown feature [{node['split']}]")
         left, right = builder.new_node(), builder.new_node()
@@ -156,8 +159,10 @@ def parse_xgboost_raw(definition: Any, features: list[str], sem: PluginSemantics
     sigmoid = objective_is_sigmoid(objective, sem)
     booster = _path(learner, "gradient_booster", "learner")
     if booster.get("name", "gbtree") != "gbtree":
-        raise model_parsing(f"Unsupported gradient booster [{booster.get('name')}], only [gbtree] is supported")
-    trees = _path(_path(booster, "model", "learner.gradient_booster"), "trees", "learner.gradient_booster.model")
+        raise model_parsing(f"Unsupported gradient booster [{booster.get('name')}], only [gbtree] is "
+                            "supported")
+    model = _path(booster, "model", "learner.gradient_booster")
+    trees = _path(model, "trees", "learner.gradient_booster.model")
     if not isinstance(trees, list) or not trees:
         raise model_parsing("XGBoost model must contain at least one tree")
     ordinals = {}

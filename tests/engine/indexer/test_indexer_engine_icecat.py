@@ -1,4 +1,5 @@
 """The real Icecat catalogue (19,406 products) end to end into the embedded node."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ pytestmark = pytest.mark.skipif(not ICECAT.is_file(), reason=f"Icecat catalogue 
 
 def _icecat(client: Any, encoder_spec: str, cache: Any = None) -> tuple[Any, list[Reject]]:
     rejects: list[Reject] = []
-    report = load_catalog(client, ICECAT, text_encoder=load_encoder(encoder_spec, device="cpu"), cache=cache,
-                          options=LoadOptions(batch_size=128), on_reject=rejects.append)
+    report = load_catalog(
+        client,
+        ICECAT,
+        text_encoder=load_encoder(encoder_spec, device="cpu"),
+        cache=cache,
+        options=LoadOptions(batch_size=128),
+        on_reject=rejects.append,
+    )
     return report, rejects
 
 

@@ -15,7 +15,8 @@ PRODUCTS = "products"
 
 
 @contextmanager
-def versioned_client(path: Path, version: str = "2.19.0", distribution: str = "opensearch") -> Iterator[OpenSearch]:
+def versioned_client(path: Path, version: str = "2.19.0",
+                     distribution: str = "opensearch") -> Iterator[OpenSearch]:
     """An in-process client on a fresh node emulating ``version`` of ``distribution``."""
     client = make_client(None, path, node_options={"version": version, "distribution": distribution})
     try:

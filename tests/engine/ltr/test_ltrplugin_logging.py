@@ -25,13 +25,15 @@ def products(client: Any) -> Any:
 
 def logging_query(ids: list[str], specs: Any, **sltr: Any) -> dict[str, Any]:
     return {"size": 10, "query": {"bool": {"filter": [
-        {"ids": {"values": ids}}, {"sltr": {"_name": "logged", "featureset": "fs", "params": PARAMS, **sltr}}]}},
+        {"ids": {"values": ids}},
+        {"sltr": {"_name": "logged", "featureset": "fs", "params": PARAMS, **sltr}}]}},
         "ext": {"ltr_log": {"log_specs": specs}}}
 
 
 def test_logged_shape_order_and_missing_values(products: Any) -> None:
-    body = logging_query(["p3", "p4", "p0"], [{"name": "log1", "named_query": "logged"},
-                                             {"name": "zeros", "named_query": "logged", "missing_as_zero": True}])
+    body = logging_query(["p3", "p4", "p0"], [
+        {"name": "log1", "named_query": "logged"},
+        {"name": "zeros", "named_query": "logged", "missing_as_zero": True}])
     response = products.search(index=PRODUCTS, body=body)
     hits = hits_by_id(response)
     assert sorted(hits) == ["p0", "p3", "p4"]
@@ -41,8 +43,8 @@ def test_logged_shape_order_and_missing_values(products: Any) -> None:
         assert [e["name"] for e in log_of(hit, "log1")] == ["title_bm25", "price", "brand"]
     assert log_of(hits["p4"], "log1") == [{"name": "title_bm25"}, {"name": "price", "value": 7.5},
                                           {"name": "brand"}]
-    assert log_of(hits["p4"], "zeros") == [{"name": "title_bm25", "value": 0.0}, {"name": "price", "value": 7.5},
-                                           {"name": "brand", "value": 0.0}]
+    assert log_of(hits["p4"], "zeros") == [{"name": "title_bm25", "value": 0.0},
+                                           {"name": "price", "value": 7.5}, {"name": "brand", "value": 0.0}]
     assert [e.get("value") for e in log_of(hits["p3"], "log1")][1:] == [None, None]
     match = products.search(index=PRODUCTS, body={"query": {"match": {"title": "red shoes"}}})
     assert F32(log_of(hits["p0"], "log1")[0]["value"]) == F32(hits_by_id(match)["p0"]["_score"])
@@ -51,7 +53,8 @@ def test_logged_shape_order_and_missing_values(products: Any) -> None:
 
 def test_single_object_spec_default_names_and_rescore_index(products: Any) -> None:
     body = logging_query(["p0"], {"named_query": "logged"})
-    assert set(products.search(index=PRODUCTS, body=body)["hits"]["hits"][0]["fields"]["_ltrlog"][0]) == {"logged"}
+    hit = products.search(index=PRODUCTS, body=body)["hits"]["hits"][0]
+    assert set(hit["fields"]["_ltrlog"][0]) == {"logged"}
     body = {"query": {"match": {"title": "shoes"}}, "rescore": [
         {"window_size": 10, "query": {"rescore_query": {"match_all": {}}}},
         {"window_size": 2, "query": {"rescore_query": {"sltr": {"featureset": "fs", "params": PARAMS}}}}],
@@ -121,6 +124,7 @@ def test_msearch_logging_across_segments(products: Any) -> None:
     for ids in (["p0", "n0", "n2"], ["p1", "n1"]):
         lines += [header, logging_query(ids, {"name": "l", "named_query": "logged"})]
     responses = products.msearch(body=lines)["responses"]
-    assert [sorted(h["_id"] for h in r["hits"]["hits"]) for r in responses] == [["n0", "n2", "p0"], ["n1", "p1"]]
+    found = [sorted(h["_id"] for h in r["hits"]["hits"]) for r in responses]
+    assert found == [["n0", "n2", "p0"], ["n1", "p1"]]
     logged = {h["_id"]: log_of(h, "l") for r in responses for h in r["hits"]["hits"]}
     assert [logged[f"n{i}"][1] for i in range(3)] == [{"name": "price", "value": float(i)} for i in range(3)]

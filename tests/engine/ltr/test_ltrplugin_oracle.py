@@ -3,9 +3,10 @@
 Every feature value is read from the document itself and is *missing* (the feature's query does not match)
 exactly where the oracle row has ``null``. The oracle values include negatives and +-1e30, which no real
 ``function_score`` can return (scores must be >= 0), so each model feature is a ``derived_expression``
-``pos_j - neg_j`` over two ``function_score``/``field_value_factor`` features that only match documents holding
-the field: an unmatched helper reads 0.0 (dense vector, 2.x: the model sees 0.0) or NaN (sparse vector, 3.2+:
-NaN - NaN = NaN, the model sees missing), exactly as the plugin's ``RankerQuery`` builds the vector.
+``pos_j - neg_j`` over two ``function_score``/``field_value_factor`` features that only match documents
+holding the field: an unmatched helper reads 0.0 (dense vector, 2.x: the model sees 0.0) or NaN (sparse
+vector, 3.2+: NaN - NaN = NaN, the model sees missing), exactly as the plugin's ``RankerQuery`` builds the
+vector.
 """
 from __future__ import annotations
 
@@ -28,12 +29,14 @@ ROWS: list[dict[str, Any]] = VECTORS["vectors"]
 
 def _helper(field: str) -> dict[str, Any]:
     return {"name": field, "params": [], "template_language": "mustache", "template": {"function_score": {
-        "query": {"exists": {"field": field}}, "field_value_factor": {"field": field}, "boost_mode": "replace"}}}
+        "query": {"exists": {"field": field}}, "field_value_factor": {"field": field},
+        "boost_mode": "replace"}}}
 
 
 FEATURESET = {"featureset": {"features": (
     [_helper(f"pos_{j}") for j in range(8)] + [_helper(f"neg_{j}") for j in range(8)]
-    + [{"name": name, "params": [], "template_language": "derived_expression", "template": f"pos_{j} - neg_{j}"}
+    + [{"name": name, "params": [], "template_language": "derived_expression",
+        "template": f"pos_{j} - neg_{j}"}
        for j, name in enumerate(NAMES)])}}
 
 
@@ -101,7 +104,8 @@ def _hand_walk(row: list[str | None], nan_goes: str) -> np.float32:
     ("3.8.0", "opensearch", "ltr_missing_honored_float32"),
     ("8.15.0", "elasticsearch", "ltr_missing_honored_float32"),
 ])
-def test_oracle_rows_reproduced_bit_for_bit(tmp_path: Path, version: str, distribution: str, key: str) -> None:
+def test_oracle_rows_reproduced_bit_for_bit(tmp_path: Path, version: str, distribution: str,
+                                            key: str) -> None:
     with versioned_client(tmp_path / "node", version, distribution) as client:
         assert client.info()["version"]["number"] == version
         _load(client)
@@ -147,6 +151,7 @@ def test_logged_features_are_the_stored_values_and_missing_where_null(tmp_path: 
                 if text is None:
                     assert "value" not in helper  # the function_score feature did not match
                     # the derived feature always matches: 0 - 0 on the dense 2.x vector, NaN (missing) on 3.8
-                    assert entries[name] == ({"name": name, "value": 0.0} if version == "2.19.0" else {"name": name})
+                    dense = version == "2.19.0"
+                    assert entries[name] == ({"name": name, "value": 0.0} if dense else {"name": name})
                 else:
                     assert F32(entries[name]["value"]) == F32(float(text))

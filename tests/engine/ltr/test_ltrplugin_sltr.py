@@ -1,4 +1,4 @@
-"""The ``sltr`` query as a query, a filter and a rescorer; models, templates and missing features per version."""
+"""The ``sltr`` query as a query, a filter and a rescorer; models, templates, missing features per version."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ltrplugin_helpers import FEATURES, PRODUCTS, create_products, hits_by_id, put_featureset, versioned_client
+from ltrplugin_helpers import FEATURES, PRODUCTS, create_products, put_featureset, versioned_client
 from opensearchpy import NotFoundError, RequestError
 
 F32 = np.float32
@@ -39,7 +39,8 @@ def feature_scores(client: Any, keywords: str = "red shoes", brand: str = "acme"
 
 def test_featureset_query_matches_every_doc_and_sums_features_in_float32(products: Any) -> None:
     per_feature = feature_scores(products)
-    got = scores(products, {"sltr": {"featureset": "fs", "params": {"keywords": "red shoes", "brand": "acme"}}})
+    params = {"keywords": "red shoes", "brand": "acme"}
+    got = scores(products, {"sltr": {"featureset": "fs", "params": params}})
     assert sorted(got) == ["p0", "p1", "p2", "p3", "p4"]  # p4 matches no text feature and still matches sltr
     for doc, score in got.items():
         total = F32(0)
@@ -95,7 +96,8 @@ def test_active_features_and_parameter_errors(products: Any) -> None:
     assert exc.value.info["error"]["root_cause"][0]["reason"] == "Unknown model [nope]"
 
 
-ADVERSARIAL = ['red "shoes"', 'shoes\\', '"}},{"match_all":{}},{"x":{"y":"', "{{brand}}", "shoes {{#toJson}}x",
+ADVERSARIAL = ['red "shoes"', 'shoes\\', '"}},{"match_all":{}},{"x":{"y":"', "{{brand}}",
+               "shoes {{#toJson}}x",
                "rot\u00e9 \u65e5\u672c \U0001F600 shoes", "\n\tshoes\u0000"]
 
 
@@ -114,7 +116,8 @@ def test_template_rendering_errors_are_feature_query_errors(products: Any) -> No
         {"name": "raw", "params": ["v"], "template": '{"match": {"title": {{v}}}}'}]}})
     with pytest.raises(RequestError) as exc:
         scores(products, {"sltr": {"featureset": "broken", "params": {"v": "red"}}})
-    assert exc.value.info["error"]["root_cause"][0]["reason"] == "Cannot create query while parsing feature [raw]"
+    reason = exc.value.info["error"]["root_cause"][0]["reason"]
+    assert reason == "Cannot create query while parsing feature [raw]"
     assert scores(products, {"sltr": {"featureset": "broken", "params": {"v": 1}}})  # renders as a number
 
 
@@ -225,15 +228,18 @@ def test_ranklib_raw_linear_and_normalized_models_score_through_sltr(products: A
     ranklib = ("## LambdaMART\n<ensemble><tree id=\"1\" weight=\"0.5\"><split><feature> 2 </feature>"
                "<threshold> 10.0 </threshold><split pos=\"left\"><output> 1.0 </output></split>"
                "<split pos=\"right\"><output> 3.0 </output></split></split></tree></ensemble>\n")
-    raw = {"learner": {"feature_names": ["price"], "feature_types": ["float"], "objective": {"name": "reg:logistic"},
+    raw = {"learner": {"feature_names": ["price"], "feature_types": ["float"],
+                       "objective": {"name": "reg:logistic"},
                        "gradient_booster": {"name": "gbtree", "model": {"trees": [{
-                           "left_children": [1, -1, -1], "right_children": [2, -1, -1], "split_indices": [0, 0, 0],
+                           "left_children": [1, -1, -1], "right_children": [2, -1, -1],
+                           "split_indices": [0, 0, 0],
                            "split_conditions": [10.0, 0.0, 0.0], "default_left": [0, 0, 0],
                            "base_weights": [0.0, -1.0, 1.0]}]}}}}
     for name, model in [("rl", {"type": "model/ranklib", "definition": ranklib}),
                         ("raw", {"type": "model/xgboost+json+raw", "definition": json.dumps(raw)}),
                         ("norm", {"type": "model/linear", "definition": {"price": 1.0},
-                                  "feature_normalizers": {"price": {"min_max": {"minimum": 5, "maximum": 25}}}})]:
+                                  "feature_normalizers": {"price": {"min_max": {"minimum": 5,
+                                                                                "maximum": 25}}}})]:
         ltr.create_model_from_set(name="fs", body={"model": {"name": name, "model": model}})
     params = {"keywords": "x", "brand": "y"}
     rl = scores(products, {"sltr": {"model": "rl", "params": params}})
@@ -242,7 +248,8 @@ def test_ranklib_raw_linear_and_normalized_models_score_through_sltr(products: A
     sig = lambda x: float(F32(1.0 / (1.0 + np.exp(-x))))  # noqa: E731
     assert raw_scores == {"p0": sig(1.0), "p1": sig(1.0), "p2": sig(-1.0), "p3": sig(-1.0), "p4": sig(-1.0)}
     norm = scores(products, {"sltr": {"model": "norm", "params": params}})
-    assert norm["p1"] == float(F32(F32(20.0 - 5.0) / F32(20.0))) and norm["p3"] == float(F32(-5.0) / F32(20.0))
+    assert norm["p1"] == float(F32(F32(20.0 - 5.0) / F32(20.0)))
+    assert norm["p3"] == float(F32(-5.0) / F32(20.0))
 
 
 def test_validation_blocks(products: Any) -> None:

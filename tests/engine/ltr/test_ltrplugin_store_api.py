@@ -19,7 +19,8 @@ def error(exc: pytest.ExceptionInfo) -> dict[str, Any]:
 
 def test_store_lifecycle(client: Any) -> None:
     ltr = client.plugins.ltr
-    assert ltr.create_default_store() == {"acknowledged": True, "shards_acknowledged": True, "index": ".ltrstore"}
+    created = ltr.create_default_store()
+    assert created == {"acknowledged": True, "shards_acknowledged": True, "index": ".ltrstore"}
     with pytest.raises(RequestError) as exc:
         ltr.create_default_store()
     assert error(exc)["type"] == "resource_already_exists_exception"
@@ -83,8 +84,10 @@ def test_feature_crud_and_status_codes(client: Any) -> None:
 @pytest.mark.parametrize("body,status,message", [
     ({"feature": {**FEATURE, "name": "other"}}, 400, "Invalid [name], expected [f] but got [other]"),
     ({"feature": {"name": "f", "params": []}}, 400, "Field [template] is mandatory"),
-    ({"feature": {**FEATURE, "name": "f", "template_language": "groovy"}}, 400, "Error while parsing feature [f]"),
-    ({"feature": {**FEATURE, "name": "f", "template": "{{#broken}}"}}, 400, "Error while parsing feature [f]"),
+    ({"feature": {**FEATURE, "name": "f", "template_language": "groovy"}}, 400,
+     "Error while parsing feature [f]"),
+    ({"feature": {**FEATURE, "name": "f", "template": "{{#broken}}"}}, 400,
+     "Error while parsing feature [f]"),
     ({"feature": {**FEATURE, "name": "f", "extra": 1}}, 400, "[feature] unknown field [extra]"),
     ({"featureset": {"features": []}}, 400, "Expected an element of type [feature] but got [featureset]"),
     ({"feature": {"name": "f", "template_language": "derived_expression", "template": "log(x)"}}, 400,
@@ -107,7 +110,8 @@ def test_featureset_crud_duplicates_and_named_store(client: Any) -> None:
     with pytest.raises(RequestError) as exc:
         ltr.update_featureset(store="s1", id="set1", body={"featureset": {"features": [FEATURE, FEATURE]}})
     assert "Feature [title_query] defined twice in this set" in error(exc)["reason"]
-    assert ltr.update_featureset(store="s1", id="set1", body={"featureset": {"features": []}})["_version"] == 2
+    emptied = ltr.update_featureset(store="s1", id="set1", body={"featureset": {"features": []}})
+    assert emptied["_version"] == 2
     assert ltr.delete_featureset(store="s1", id="set1")["result"] == "deleted"
     with pytest.raises(NotFoundError) as exc:
         ltr.get_featureset(id="set1")  # the default store does not exist
@@ -137,7 +141,8 @@ def test_models_are_compiled_at_upload_and_immutable(client: Any) -> None:
     with pytest.raises(RequestError) as exc:
         ltr.create_model(id="bad", body=bad)
     assert error(exc)["reason"] == "Error while parsing model [bad] with type [model/xgboost+json]"
-    assert error(exc)["caused_by"]["reason"] == "Objective [reg:squarederror] is not a valid XGBoost objective"
+    assert error(exc)["caused_by"]["reason"] == \
+        "Objective [reg:squarederror] is not a valid XGBoost objective"
     with pytest.raises(RequestError) as exc:
         ltr.create_model(id="bad", body={"model": {**model["model"], "name": "bad",
                                                    "model": {"type": "model/onnx", "definition": "x"}}})
@@ -158,7 +163,8 @@ def test_list_elements_with_prefix_from_and_size(client: Any) -> None:
     assert [h["_id"] for h in listed["hits"]["hits"]] == ["feature-alpha", "feature-alpine", "feature-beta",
                                                           "feature-alps"]
     page = ltr.search_features(params={"prefix": "alp", "from": 1, "size": 1})
-    assert page["hits"]["total"]["value"] == 3 and [h["_source"]["name"] for h in page["hits"]["hits"]] == ["alpine"]
+    assert page["hits"]["total"]["value"] == 3
+    assert [h["_source"]["name"] for h in page["hits"]["hits"]] == ["alpine"]
     assert ltr.search_features(params={"from_": 3})["hits"]["hits"][0]["_id"] == "feature-alps"
     assert [h["_id"] for h in ltr.search_featuresets()["hits"]["hits"]] == ["featureset-alpha_set"]
     assert ltr.search_models()["hits"]["hits"] == []
@@ -210,7 +216,8 @@ def test_create_model_from_set_copies_the_set(client: Any) -> None:
                                                params={"version": 1}, body=body)
     assert (created["_id"], created["result"]) == ("model-m1", "created")
     ltr.update_featureset(id="set1", body={"featureset": {"features": []}})
-    assert ltr.get_model(id="m1")["_source"]["model"]["feature_set"] == {"name": "set1", "features": [FEATURE]}
+    copied = ltr.get_model(id="m1")["_source"]["model"]["feature_set"]
+    assert copied == {"name": "set1", "features": [FEATURE]}
     with pytest.raises(TransportError) as exc:
         ltr.create_model_from_set(name="set1", body=body)
     assert exc.value.status_code == 405
@@ -255,3 +262,28 @@ def test_cache_and_stats_endpoints(client: Any) -> None:
     with pytest.raises(RequestError):
         client.search(index="docs", body={"query": {"sltr": {"featureset": "set1", "params": {}}}})
     assert ltr.stats(stat="request_error_count")["nodes"][node_id]["request_error_count"] == 1
+
+
+def test_store_persists_in_the_data_directory(tmp_path: Any) -> None:
+    from plugin_integration.client import make_client
+
+    client = make_client(None, tmp_path / "node")
+    client.plugins.ltr.create_default_store()
+    client.plugins.ltr.create_model(id="m1", body={"model": {
+        "name": "m1", "feature_set": {"name": "s", "features": [FEATURE]},
+        "model": {"type": "model/xgboost+json", "definition": XGB}}})
+    client.close()
+    reopened = make_client(None, tmp_path / "node")
+    try:
+        reopened.indices.create(index="docs", body={"mappings": {"properties": {"title": {"type": "text"}}}})
+        for doc_id, title in enumerate(["red red red", "blue", "blue", "blue", "blue", "blue"]):
+            reopened.index(index="docs", id=str(doc_id), body={"title": title})
+        reopened.indices.refresh(index="docs")
+        bm25 = reopened.search(index="docs", body={"query": {"match": {"title": "red"}}})["hits"]["hits"]
+        assert bm25[0]["_score"] > 1.5  # so the model's split sends doc 0 to "no" (0.75)
+        hits = reopened.search(index="docs", body={"size": 2, "query": {"sltr": {"model": "m1", "params": {
+            "keywords": "red"}}}})["hits"]["hits"]
+        assert [(h["_id"], h["_score"]) for h in hits] == [("0", 0.75), ("1", -0.5)]
+        assert reopened.plugins.ltr.list_stores()["stores"]["_default_"]["counts"]["model"] == 1
+    finally:
+        reopened.close()

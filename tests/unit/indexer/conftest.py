@@ -1,4 +1,5 @@
-"""Fixtures of the indexer unit tests: offline model settings, a fake cluster, cheap real encoders, a tiny CLIP."""
+"""Fixtures of the indexer unit tests: offline settings, a fake cluster, cheap real encoders, a tiny CLIP."""
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,11 @@ def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _bytes_to_unicode() -> dict[int, str]:
     """GPT-2/CLIP byte-level alphabet, so the tiny tokenizer can encode any text."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -79,7 +84,7 @@ def _bytes_to_unicode() -> dict[int, str]:
 
 
 def build_tiny_clip(directory: Path) -> Path:
-    """A randomly initialised CLIP (hidden 32, 2 layers, 32px images, patch 8) + tokenizer, saved like a real one."""
+    """A random CLIP (hidden 32, 2 layers, 32px images, patch 8) + tokenizer, saved like a real one."""
     import torch
     from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
 
@@ -93,18 +98,38 @@ def build_tiny_clip(directory: Path) -> Path:
     (directory / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
     CLIPTokenizer(vocab=vocab, merges=[]).save_pretrained(directory)
     config = CLIPConfig(
-        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
-                     "num_attention_heads": 2, "max_position_embeddings": 77,
-                     "bos_token_id": vocab["<|startoftext|>"], "eos_token_id": vocab["<|endoftext|>"]},
-        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2, "num_attention_heads": 2,
-                       "image_size": 32, "patch_size": 8},
+        text_config={
+            "vocab_size": len(vocab),
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 77,
+            "bos_token_id": vocab["<|startoftext|>"],
+            "eos_token_id": vocab["<|endoftext|>"],
+        },
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "image_size": 32,
+            "patch_size": 8,
+        },
         projection_dim=16,
     )
     torch.manual_seed(0)
     CLIPModel(config).save_pretrained(directory)
-    (directory / "preprocessor_config.json").write_text(json.dumps({
-        "crop_size": {"height": 32, "width": 32}, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.25, 0.25, 0.25],
-    }), encoding="utf-8")
+    (directory / "preprocessor_config.json").write_text(
+        json.dumps(
+            {
+                "crop_size": {"height": 32, "width": 32},
+                "image_mean": [0.5, 0.5, 0.5],
+                "image_std": [0.25, 0.25, 0.25],
+            }
+        ),
+        encoding="utf-8",
+    )
     return directory
 
 

@@ -1,11 +1,12 @@
-"""An in-memory stand-in for the cluster, behind opensearch-py's ``Connection`` interface, for indexer unit tests.
+"""An in-memory stand-in for the cluster behind opensearch-py's ``Connection``, for indexer unit tests.
 
-It implements just the REST calls the indexer makes (index create/delete/exists, aliases, settings, mappings,
-refresh, count, bulk, a match_all/ids search) with OpenSearch's response shapes, so the real client, its
-serializer, exception mapping and bulk helpers all run. Failures can be injected per document id (permanent or
-transient) and per bulk request (whole-request 429/503), to test failure accounting and retries.
-The engine tests run the same flows against the embedded node.
+It implements just the REST calls the indexer makes (index create/delete/exists, aliases, settings,
+mappings, refresh, count, bulk, a match_all/ids search) with OpenSearch's response shapes, so the real
+client, its serializer, exception mapping and bulk helpers all run. Failures can be injected per document
+id (permanent or transient) and per bulk request (whole-request 429/503), to test failure accounting and
+retries. The engine tests run the same flows against the embedded node.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -36,9 +37,9 @@ class FakeCluster:
         self.indices: dict[str, FakeIndex] = {}
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []
-        self.fail_ids: dict[str, tuple[int, str]] = {}           # id -> (status, error type), every time
-        self.transient: dict[str, int] = defaultdict(int)        # id -> times it fails with 503 first
-        self.bulk_rejections: list[int] = []                     # statuses of whole bulk requests to refuse
+        self.fail_ids: dict[str, tuple[int, str]] = {}  # id -> (status, error type), every time
+        self.transient: dict[str, int] = defaultdict(int)  # id -> times it fails with 503 first
+        self.bulk_rejections: list[int] = []  # statuses of whole bulk requests to refuse
         self.bulk_calls = 0
         self.data_nodes = 1
 
@@ -74,7 +75,9 @@ class FakeCluster:
             if parts == ["_bulk"] or (len(parts) == 2 and parts[1] == "_bulk"):
                 return self.bulk(body, default_index=parts[0] if len(parts) == 2 else None)
             if len(parts) == 2 and parts[0] == "_alias":
-                found = {n: {"aliases": {parts[1]: {}}} for n, i in self.indices.items() if parts[1] in i.aliases}
+                found = {
+                    n: {"aliases": {parts[1]: {}}} for n, i in self.indices.items() if parts[1] in i.aliases
+                }
                 return (200, found) if found else (404, _error(404, "aliases_not_found_exception", parts[1]))
             name = parts[0]
             if len(parts) == 1:
@@ -94,7 +97,9 @@ class FakeCluster:
             if verb == "_mapping":
                 if method == "PUT":
                     for n in targets:
-                        self.indices[n].mappings.setdefault("properties", {}).update(body.get("properties", {}))
+                        self.indices[n].mappings.setdefault("properties", {}).update(
+                            body.get("properties", {})
+                        )
                     return 200, {"acknowledged": True}
                 return 200, {n: {"mappings": self.indices[n].mappings} for n in targets}
             if verb == "_refresh":
@@ -120,8 +125,10 @@ class FakeCluster:
             if name in self.indices:
                 return 400, _error(400, "resource_already_exists_exception", f"index [{name}] already exists")
             body = body or {}
-            self.indices[name] = FakeIndex(json.loads(json.dumps(body.get("settings", {}))),
-                                           json.loads(json.dumps(body.get("mappings", {}))))
+            self.indices[name] = FakeIndex(
+                json.loads(json.dumps(body.get("settings", {}))),
+                json.loads(json.dumps(body.get("mappings", {}))),
+            )
             return 200, {"acknowledged": True, "index": name}
         if method == "DELETE":
             targets = self.resolve(name)
@@ -132,14 +139,20 @@ class FakeCluster:
             return 200, {"acknowledged": True}
         if method == "GET":
             targets = self.resolve(name)
-            return 200, {n: {"settings": self.indices[n].settings, "mappings": self.indices[n].mappings,
-                             "aliases": {a: {} for a in self.indices[n].aliases}} for n in targets}
+            return 200, {
+                n: {
+                    "settings": self.indices[n].settings,
+                    "mappings": self.indices[n].mappings,
+                    "aliases": {a: {} for a in self.indices[n].aliases},
+                }
+                for n in targets
+            }
         return 400, _error(400, "unsupported", f"{method} /{name}")
 
     def update_aliases(self, body: dict[str, Any]) -> tuple[int, Any]:
         staged = {n: set(i.aliases) for n, i in self.indices.items()}
         for action in body["actions"]:
-            (kind, spec), = action.items()
+            ((kind, spec),) = action.items()
             if spec["index"] not in staged:
                 return 404, _error(404, "index_not_found_exception", spec["index"])
             if kind == "add":
@@ -156,37 +169,59 @@ class FakeCluster:
         self.bulk_calls += 1
         if self.bulk_rejections:
             status = self.bulk_rejections.pop(0)
-            return status, _error(status, "rejected_execution_exception" if status == 429 else "unavailable", "busy")
+            return status, _error(
+                status, "rejected_execution_exception" if status == 429 else "unavailable", "busy"
+            )
         lines = [line for line in body.split("\n") if line.strip()]
         items = []
         i = 0
         while i < len(lines):
-            (op, meta), = json.loads(lines[i]).items()
+            ((op, meta),) = json.loads(lines[i]).items()
             source = json.loads(lines[i + 1]) if op != "delete" else None
             i += 1 if op == "delete" else 2
             items.append({op: self.bulk_item(op, meta, source, default_index)})
         errors = any(item[next(iter(item))]["status"] >= 300 for item in items)
         return 200, {"took": 1, "errors": errors, "items": items}
 
-    def bulk_item(self, op: str, meta: dict[str, Any], source: Any, default_index: str | None) -> dict[str, Any]:
+    def bulk_item(
+        self, op: str, meta: dict[str, Any], source: Any, default_index: str | None
+    ) -> dict[str, Any]:
         doc_id = str(meta.get("_id"))
         targets = self.resolve(meta.get("_index") or default_index or "")
         result: dict[str, Any] = {"_index": targets[0] if targets else meta.get("_index"), "_id": doc_id}
         if doc_id in self.fail_ids:
             status, kind = self.fail_ids[doc_id]
-            return {**result, "status": status, "error": {"type": kind, "reason": f"injected failure for {doc_id}"}}
+            return {
+                **result,
+                "status": status,
+                "error": {"type": kind, "reason": f"injected failure for {doc_id}"},
+            }
         if self.transient.get(doc_id, 0) > 0:
             self.transient[doc_id] -= 1
-            return {**result, "status": 503, "error": {"type": "unavailable_shards_exception", "reason": "busy"}}
+            return {
+                **result,
+                "status": 503,
+                "error": {"type": "unavailable_shards_exception", "reason": "busy"},
+            }
         if len(targets) != 1:
-            return {**result, "status": 404, "error": {"type": "index_not_found_exception", "reason": "no index"}}
+            return {
+                **result,
+                "status": 404,
+                "error": {"type": "index_not_found_exception", "reason": "no index"},
+            }
         index = self.indices[targets[0]]
         if op in ("index", "create"):
             index.docs[doc_id] = source
         elif op == "update":
             if doc_id not in index.docs:
-                return {**result, "status": 404, "error": {"type": "document_missing_exception",
-                                                           "reason": f"[{doc_id}]: document missing"}}
+                return {
+                    **result,
+                    "status": 404,
+                    "error": {
+                        "type": "document_missing_exception",
+                        "reason": f"[{doc_id}]: document missing",
+                    },
+                }
             index.docs[doc_id] = {**index.docs[doc_id], **source.get("doc", {})}
         elif op == "delete":
             index.docs.pop(doc_id, None)
@@ -202,8 +237,15 @@ class FakeCluster:
                 if ids is None or doc_id in ids:
                     hits.append({"_index": n, "_id": doc_id, "_score": 1.0, "_source": doc})
         size = int(body.get("size", 10))
-        return {"took": 1, "timed_out": False, "hits": {"total": {"value": len(hits), "relation": "eq"},
-                                                         "max_score": 1.0 if hits else None, "hits": hits[:size]}}
+        return {
+            "took": 1,
+            "timed_out": False,
+            "hits": {
+                "total": {"value": len(hits), "relation": "eq"},
+                "max_score": 1.0 if hits else None,
+                "hits": hits[:size],
+            },
+        }
 
 
 class FakeConnection(Connection):
@@ -211,8 +253,16 @@ class FakeConnection(Connection):
         super().__init__(**kwargs)
         self.cluster = cluster
 
-    def perform_request(self, method: str, url: str, params: Any = None, body: Any = None, timeout: Any = None,
-                        ignore: Any = (), headers: Any = None) -> Any:
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        body: Any = None,
+        timeout: Any = None,
+        ignore: Any = (),
+        headers: Any = None,
+    ) -> Any:
         path = url.split("?")[0]
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         parsed = None
@@ -234,5 +284,7 @@ def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:
 
 
 def _error(status: int, kind: str, reason: str) -> dict[str, Any]:
-    return {"error": {"type": kind, "reason": reason, "root_cause": [{"type": kind, "reason": reason}]},
-            "status": status}
+    return {
+        "error": {"type": kind, "reason": reason, "root_cause": [{"type": kind, "reason": reason}]},
+        "status": status,
+    }

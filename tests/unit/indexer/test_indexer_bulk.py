@@ -71,8 +71,14 @@ def test_whole_request_503_after_the_client_retries_is_retried_by_us(cluster: Fa
 def test_partial_updates_only_touch_the_given_field_and_report_missing_ids(cluster: FakeCluster) -> None:
     client = _setup(cluster)
     bulk_write(client, _actions(2), FAST)
-    report = bulk_write(client, [update_action("t", "d0", {"cf_vector": [1.0, 0.0]}, row=1),
-                                 update_action("t", "nope", {"cf_vector": [0.0, 1.0]}, row=2)], FAST)
+    report = bulk_write(
+        client,
+        [
+            update_action("t", "d0", {"cf_vector": [1.0, 0.0]}, row=1),
+            update_action("t", "nope", {"cf_vector": [0.0, 1.0]}, row=2),
+        ],
+        FAST,
+    )
     assert report.ok == 1 and [(f.id, f.status, f.row) for f in report.failed] == [("nope", 404, 2)]
     assert "document_missing_exception" in report.failed[0].reason
     assert cluster.indices["t"].docs["d0"] == {"title": "doc 0", "cf_vector": [1.0, 0.0]}

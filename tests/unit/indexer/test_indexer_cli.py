@@ -30,11 +30,24 @@ def _run(ctx: StubContext, *args: str) -> Any:
     return CliRunner().invoke(index, list(args), obj=ctx, catch_exceptions=False)
 
 
-def test_load_reports_rejects_with_exit_code_3_and_writes_the_rejects_file(tmp_path: Path, synthetic_dir: Any) -> None:
+def test_load_reports_rejects_with_exit_code_3_and_writes_the_rejects_file(
+    tmp_path: Path, synthetic_dir: Any
+) -> None:
     ctx = StubContext(tmp_path / "data")
     rejects = tmp_path / "rejects.jsonl"
-    result = _run(ctx, "load", str(synthetic_dir.path), "--text-encoder", "hashing:16", "--image-encoder",
-                  "classical", "--rejects", str(rejects), "--no-progress", "--no-cache")
+    result = _run(
+        ctx,
+        "load",
+        str(synthetic_dir.path),
+        "--text-encoder",
+        "hashing:16",
+        "--image-encoder",
+        "classical",
+        "--rejects",
+        str(rejects),
+        "--no-progress",
+        "--no-cache",
+    )
     assert result.exit_code == 3, result.output
     assert "items-v1" in result.output and "rows read" in result.output and "127" in result.output
     assert len(rejects.read_text().splitlines()) == 7
@@ -64,8 +77,11 @@ def test_dry_run_validates_only(tmp_path: Path, synthetic_dir: Any) -> None:
 def test_errors_are_one_message_without_traceback(tmp_path: Path) -> None:
     catalog = tmp_path / "c.jsonl"
     catalog.write_text(json.dumps({"id": "1", "title": "t"}) + "\n")
-    result = CliRunner().invoke(index, ["load", str(catalog), "--image-encoder", "resnet", "--text-encoder", "hashing",
-                                        "--no-progress"], obj=StubContext(tmp_path))
+    result = CliRunner().invoke(
+        index,
+        ["load", str(catalog), "--image-encoder", "resnet", "--text-encoder", "hashing", "--no-progress"],
+        obj=StubContext(tmp_path),
+    )
     assert result.exit_code == 1 and "unknown image encoder 'resnet'" in result.output
     assert "Traceback" not in result.output
 
@@ -80,10 +96,14 @@ def test_status_swap_and_rollback(tmp_path: Path) -> None:
     assert status.exit_code == 0 and "items-v2" in status.output and "items-v1" in status.output
     assert "hashing:8" in status.output
     dry = _run(ctx, "swap", "--version", "previous", "--dry-run")
-    assert "would point 'items' at items-v1" in dry.output and ctx.cluster.indices["items-v2"].aliases == {"items"}
+    assert "would point 'items' at items-v1" in dry.output and ctx.cluster.indices["items-v2"].aliases == {
+        "items"
+    }
     rollback = _run(ctx, "swap", "--version", "previous")
     assert rollback.exit_code == 0 and "'items' -> items-v1 (was items-v2)" in rollback.output
-    assert ctx.cluster.indices["items-v1"].aliases == {"items"} and not ctx.cluster.indices["items-v2"].aliases
+    assert (
+        ctx.cluster.indices["items-v1"].aliases == {"items"} and not ctx.cluster.indices["items-v2"].aliases
+    )
     missing = CliRunner().invoke(index, ["swap", "--version", "9"], obj=ctx)
     assert missing.exit_code == 1 and "not a version" in missing.output
 

@@ -129,10 +129,14 @@ def test_sentence_transformer_name_that_is_not_available_offline_is_an_encoder_e
 def test_minilm_puts_related_titles_closer() -> None:
     encoder = load_encoder("minilm", device="cpu")
     assert encoder.dim == 384 and encoder.name.startswith("minilm:")
-    vectors = encoder.encode([
-        "HP LaserJet toner cartridge black", "black toner for HP laser printers",
-        "wireless over-ear headphones", "Bluetooth noise cancelling headset",
-    ])
+    vectors = encoder.encode(
+        [
+            "HP LaserJet toner cartridge black",
+            "black toner for HP laser printers",
+            "wireless over-ear headphones",
+            "Bluetooth noise cancelling headset",
+        ]
+    )
     np.testing.assert_allclose(_norms(vectors), 1.0, atol=1e-5)
     sims = vectors @ vectors.T
     assert sims[0, 1] > sims[0, 2] and sims[0, 1] > sims[0, 3]
@@ -142,7 +146,9 @@ def test_minilm_puts_related_titles_closer() -> None:
 @pytest.mark.slow
 def test_efficientnet_lite0_embeds_1280_d_unit_vectors_and_groups_shapes() -> None:
     encoder = load_encoder("efficientnet-lite0", modality="image", device="cpu", batch_size=4)
-    shoes = encoder.encode(_products("Apparel > Shoes", "red", 2, 6) + _products("Apparel > Shoes", "blue", 1, 7))
+    shoes = encoder.encode(
+        _products("Apparel > Shoes", "red", 2, 6) + _products("Apparel > Shoes", "blue", 1, 7)
+    )
     phones = encoder.encode(_products("Electronics > Phones", "black", 2, 8))
     assert shoes.shape == (3, 1280) and shoes.dtype == np.float32
     np.testing.assert_allclose(_norms(np.vstack([shoes, phones])), 1.0, atol=1e-5)

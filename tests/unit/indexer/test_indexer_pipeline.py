@@ -19,20 +19,41 @@ from indexer_fakecluster import FakeCluster
 OPTIONS = LoadOptions(batch_size=16, queue_depth=2)
 
 
-def _load(client: Any, catalog: Any, text: Any, image: Any, cache: Any = None, options: LoadOptions = OPTIONS,
-          rejects: list[Reject] | None = None) -> Any:
+def _load(
+    client: Any,
+    catalog: Any,
+    text: Any,
+    image: Any,
+    cache: Any = None,
+    options: LoadOptions = OPTIONS,
+    rejects: list[Reject] | None = None,
+) -> Any:
     sink = rejects if rejects is not None else []
-    return load_catalog(client, catalog.path, text_encoder=text, image_encoder=image, cache=cache, options=options,
-                        on_reject=sink.append)
+    return load_catalog(
+        client,
+        catalog.path,
+        text_encoder=text,
+        image_encoder=image,
+        cache=cache,
+        options=options,
+        on_reject=sink.append,
+    )
 
 
 def test_load_indexes_every_valid_row_and_accounts_for_every_other(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any) -> None:
+    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
+) -> None:
     rejects: list[Reject] = []
     events: dict[str, int] = {}
-    report = load_catalog(client, synthetic_dir.path, text_encoder=text_encoder, image_encoder=image_encoder,
-                          options=OPTIONS, on_reject=rejects.append,
-                          progress=lambda stage, n: events.__setitem__(stage, events.get(stage, 0) + n))
+    report = load_catalog(
+        client,
+        synthetic_dir.path,
+        text_encoder=text_encoder,
+        image_encoder=image_encoder,
+        options=OPTIONS,
+        on_reject=rejects.append,
+        progress=lambda stage, n: events.__setitem__(stage, events.get(stage, 0) + n),
+    )
     bad = synthetic_dir.bad
     assert report.rows_read == 120 + len(bad) == report.indexed + report.rejected
     assert report.indexed == 120 and report.rejected == len(bad) == 7
@@ -43,12 +64,17 @@ def test_load_indexes_every_valid_row_and_accounts_for_every_other(
     assert events["read"] == 121 and events["indexed"] == 120 and events["rejected"] == 7
     assert report.swapped and live_indices(client, "items") == ["items-v1"] == [report.index]
     assert report.searchable == 120 == client.count(index="items")["count"]
-    assert cluster.indices["items-v1"].settings["index"] == {"knn": True, "number_of_shards": 1,
-                                                             "number_of_replicas": 0, "refresh_interval": "1s"}
+    assert cluster.indices["items-v1"].settings["index"] == {
+        "knn": True,
+        "number_of_shards": 1,
+        "number_of_replicas": 0,
+        "refresh_interval": "1s",
+    }
 
 
 def test_documents_carry_unit_text_and_image_vectors_and_the_mapping_records_the_encoders(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any) -> None:
+    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
+) -> None:
     _load(client, synthetic_dir, text_encoder, image_encoder)
     index = cluster.indices["items-v1"]
     for doc in index.docs.values():
@@ -63,7 +89,8 @@ def test_documents_carry_unit_text_and_image_vectors_and_the_mapping_records_the
 
 
 def test_second_run_swaps_to_a_new_version_and_embeds_nothing_again(
-        client: Any, synthetic_dir: Any, text_encoder: Any, image_encoder: Any, tmp_path: Path) -> None:
+    client: Any, synthetic_dir: Any, text_encoder: Any, image_encoder: Any, tmp_path: Path
+) -> None:
     with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
         first = _load(client, synthetic_dir, text_encoder, image_encoder, cache)
         inputs = (text_encoder.inputs, image_encoder.inputs)
@@ -82,11 +109,15 @@ def test_keep_limits_old_versions(client: Any, synthetic_dir: Any, text_encoder:
     for _ in range(3):
         report = _load(client, synthetic_dir, text_encoder, None, options=options)
     assert report.deleted == ["items-v1"]
-    assert [(v.name, v.live) for v in list_versions(client, "items")] == [("items-v2", False), ("items-v3", True)]
+    assert [(v.name, v.live) for v in list_versions(client, "items")] == [
+        ("items-v2", False),
+        ("items-v3", True),
+    ]
 
 
 def test_strict_aborts_deletes_the_new_version_and_leaves_the_alias(
-        client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+    client: Any, synthetic_dir: Any, text_encoder: Any
+) -> None:
     _load(client, synthetic_dir, text_encoder, None)
     with pytest.raises(CatalogError, match="--strict"):
         _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(strict=True))
@@ -95,8 +126,12 @@ def test_strict_aborts_deletes_the_new_version_and_leaves_the_alias(
 
 
 def test_documents_the_cluster_refuses_are_reported_and_block_the_swap(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any) -> None:
-    cluster.fail_ids = {"p000010": (400, "mapper_parsing_exception"), "p000011": (400, "mapper_parsing_exception")}
+    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any
+) -> None:
+    cluster.fail_ids = {
+        "p000010": (400, "mapper_parsing_exception"),
+        "p000011": (400, "mapper_parsing_exception"),
+    }
     rejects: list[Reject] = []
     with pytest.raises(BulkFailure, match="2 document"):
         _load(client, synthetic_dir, text_encoder, None, rejects=rejects)
@@ -107,7 +142,8 @@ def test_documents_the_cluster_refuses_are_reported_and_block_the_swap(
 
 
 def test_max_failed_lets_a_run_with_some_refused_documents_go_live(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any) -> None:
+    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any
+) -> None:
     cluster.fail_ids = {"p000010": (400, "mapper_parsing_exception")}
     report = _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(max_failed=1))
     assert report.indexed == 120 and [f.id for f in report.failed] == ["p000010"]  # 121 valid without images
@@ -115,7 +151,8 @@ def test_max_failed_lets_a_run_with_some_refused_documents_go_live(
 
 
 def test_a_catalogue_with_no_valid_row_does_not_replace_the_live_version(
-        client: Any, synthetic_dir: Any, text_encoder: Any, tmp_path: Path) -> None:
+    client: Any, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+) -> None:
     _load(client, synthetic_dir, text_encoder, None)
     empty = tmp_path / "bad.jsonl"
     empty.write_text('{"title": "no id"}\n', encoding="utf-8")
@@ -125,12 +162,20 @@ def test_a_catalogue_with_no_valid_row_does_not_replace_the_live_version(
 
 
 def test_cf_vectors_are_applied_before_the_swap(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, tmp_path: Path) -> None:
+    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+) -> None:
     vectors = tmp_path / "cf.jsonl"
-    vectors.write_text("".join(json.dumps({"id": f"p{i:06d}", "vector": [float(i), 1.0, 0.0]}) + "\n"
-                               for i in range(5)), encoding="utf-8")
-    report = _load(client, synthetic_dir, text_encoder, None,
-                   options=LoadOptions(cf_vectors=vectors, vectors=VectorOptions(engine="lucene")))
+    vectors.write_text(
+        "".join(json.dumps({"id": f"p{i:06d}", "vector": [float(i), 1.0, 0.0]}) + "\n" for i in range(5)),
+        encoding="utf-8",
+    )
+    report = _load(
+        client,
+        synthetic_dir,
+        text_encoder,
+        None,
+        options=LoadOptions(cf_vectors=vectors, vectors=VectorOptions(engine="lucene")),
+    )
     assert report.cf_updated == 5
     index = cluster.indices[report.index]
     assert index.docs["p000003"]["cf_vector"] == [3.0, 1.0, 0.0]
@@ -147,8 +192,11 @@ def test_searches_during_a_reload_never_fail(client: Any, synthetic_dir: Any, te
     def search() -> None:
         while not stop.is_set():
             try:
-                results.append(client.search(index="items", body={"query": {"match_all": {}}, "size": 1})
-                               ["hits"]["total"]["value"])
+                results.append(
+                    client.search(index="items", body={"query": {"match_all": {}}, "size": 1})["hits"][
+                        "total"
+                    ]["value"]
+                )
             except BaseException as exc:  # noqa: BLE001 - any failure is what the test looks for
                 errors.append(exc)
 
@@ -164,12 +212,23 @@ def test_searches_during_a_reload_never_fail(client: Any, synthetic_dir: Any, te
 
 
 def test_rejects_file_collects_validation_embedding_and_cluster_rejects(
-        client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any,
-        tmp_path: Path) -> None:
+    client: Any,
+    cluster: FakeCluster,
+    synthetic_dir: Any,
+    text_encoder: Any,
+    image_encoder: Any,
+    tmp_path: Path,
+) -> None:
     cluster.fail_ids = {"p000020": (400, "mapper_parsing_exception")}
     with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
-        load_catalog(client, synthetic_dir.path, text_encoder=text_encoder, image_encoder=image_encoder,
-                     options=LoadOptions(max_failed=1), on_reject=rejects)
+        load_catalog(
+            client,
+            synthetic_dir.path,
+            text_encoder=text_encoder,
+            image_encoder=image_encoder,
+            options=LoadOptions(max_failed=1),
+            on_reject=rejects,
+        )
     lines = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert sorted(x["stage"] for x in lines) == ["embed", "index"] + ["validate"] * 6
     assert all(x["source"] == str(synthetic_dir.path) for x in lines)

@@ -14,7 +14,9 @@ from indexer.readers import detect_format, iter_records
 
 def test_jsonl_rows_are_numbered_by_line_and_bad_lines_are_yielded_with_an_error(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
-    path.write_text('{"id": "a", "title": "A"}\n\n{not json}\n[1, 2]\n{"id": "b", "title": "B"}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "title": "A"}\n\n{not json}\n[1, 2]\n{"id": "b", "title": "B"}\n', encoding="utf-8"
+    )
     records = list(iter_records(path))
     assert [r.row for r in records] == [1, 3, 4, 5]
     assert records[0].data == {"id": "a", "title": "A"}
@@ -42,8 +44,11 @@ def test_csv_rows_are_text_and_empty_cells_are_none(tmp_path: Path) -> None:
 
 def test_parquet_streams_rows_in_order(tmp_path: Path) -> None:
     path = tmp_path / "c.parquet"
-    pq.write_table(pa.Table.from_pylist([{"id": i, "title": f"t{i}", "price": 1.5 * i} for i in range(5000)]), path,
-                   row_group_size=1000)
+    pq.write_table(
+        pa.Table.from_pylist([{"id": i, "title": f"t{i}", "price": 1.5 * i} for i in range(5000)]),
+        path,
+        row_group_size=1000,
+    )
     records = list(iter_records(path))
     assert len(records) == 5000
     assert records[4999].row == 5000 and records[4999].data == {"id": 4999, "title": "t4999", "price": 7498.5}

@@ -27,8 +27,15 @@ def test_generation_is_deterministic_and_images_follow_colour(tmp_path: Path) ->
 def test_bad_rows_are_listed_by_row_number(tmp_path: Path) -> None:
     made = generate_catalog(tmp_path, 10, seed=1, bad_rows=True, with_images=False)
     lines = made.path.read_text().splitlines()
-    assert len(lines) == 17 and sorted(made.bad.values()) == ["id", "id", "image", "image:decode", "price", "title",
-                                                              "title"]
+    assert len(lines) == 17 and sorted(made.bad.values()) == [
+        "id",
+        "id",
+        "image",
+        "image:decode",
+        "price",
+        "title",
+        "title",
+    ]
     for row, fld in made.bad.items():
         record = json.loads(lines[row - 1])
         assert record["id"] in (None, "p000000") or record["id"].startswith(("bad-", "long-", "corrupt-"))

@@ -21,16 +21,22 @@ from indexer_fakecluster import FakeCluster
 @pytest.fixture
 def live(client: Any) -> Any:
     index = create_version(client, "items", build_index_body(MappingOptions(text=VectorSpec(4))))
-    bulk_write(client, [index_action(index, f"p{i}", json.dumps({"title": f"t{i}"})) for i in range(4)],
-               BulkOptions(initial_backoff=0.0))
+    bulk_write(
+        client,
+        [index_action(index, f"p{i}", json.dumps({"title": f"t{i}"})) for i in range(4)],
+        BulkOptions(initial_backoff=0.0),
+    )
     swap_alias(client, "items", index)
     return client
 
 
-def test_cf_vectors_from_parquet_are_set_and_the_mapping_is_added(live: Any, cluster: FakeCluster,
-                                                                   tmp_path: Path) -> None:
+def test_cf_vectors_from_parquet_are_set_and_the_mapping_is_added(
+    live: Any, cluster: FakeCluster, tmp_path: Path
+) -> None:
     path = tmp_path / "cf.parquet"
-    pq.write_table(pa.Table.from_pylist([{"item_id": f"p{i}", "vector": [float(i), 0.5]} for i in range(3)]), path)
+    pq.write_table(
+        pa.Table.from_pylist([{"item_id": f"p{i}", "vector": [float(i), 0.5]} for i in range(3)]), path
+    )
     report = update_vectors(live, "items", path)
     assert (report.index, report.dim, report.updated, report.mapping_added) == ("items-v1", 2, 3, True)
     index = cluster.indices["items-v1"]
@@ -42,15 +48,25 @@ def test_cf_vectors_from_parquet_are_set_and_the_mapping_is_added(live: Any, clu
 
 def test_unknown_ids_and_bad_rows_are_reported_not_dropped(live: Any, tmp_path: Path) -> None:
     path = tmp_path / "cf.jsonl"
-    rows = [{"id": "p0", "vector": [1, 0]}, {"id": "ghost", "vector": [0, 1]}, {"id": "p1", "vector": [1, "x"]},
-            {"vector": [1, 1]}, {"id": "p2", "vector": [1, 2, 3]}, {"id": "p3", "vector": [float("nan"), 1]}]
+    rows = [
+        {"id": "p0", "vector": [1, 0]},
+        {"id": "ghost", "vector": [0, 1]},
+        {"id": "p1", "vector": [1, "x"]},
+        {"vector": [1, 1]},
+        {"id": "p2", "vector": [1, 2, 3]},
+        {"id": "p3", "vector": [float("nan"), 1]},
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     rejects: list[Reject] = []
     report = update_vectors(live, "items", path, on_reject=rejects.append)
     assert report.rows_read == 6 and report.updated == 1
     assert [(f.id, f.status, f.row) for f in report.failed] == [("ghost", 404, 2)]
-    assert sorted((r.row, r.kind) for r in rejects) == [(3, "bad_vector"), (4, "missing_id"), (5, "bad_vector"),
-                                                       (6, "invalid_json")]  # NaN is not JSON
+    assert sorted((r.row, r.kind) for r in rejects) == [
+        (3, "bad_vector"),
+        (4, "missing_id"),
+        (5, "bad_vector"),
+        (6, "invalid_json"),
+    ]  # NaN is not JSON
     assert report.rejected == 4
 
 

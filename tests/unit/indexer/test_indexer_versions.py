@@ -6,7 +6,12 @@ import pytest
 
 from indexer.errors import ClusterStateError
 from indexer.versions import (
-    create_version, list_versions, live_indices, prune_versions, resolve_version, swap_alias,
+    create_version,
+    list_versions,
+    live_indices,
+    prune_versions,
+    resolve_version,
+    swap_alias,
 )
 from indexer_fakecluster import FakeCluster
 

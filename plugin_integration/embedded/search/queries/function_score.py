@@ -174,7 +174,7 @@ class FunctionScoreWeight(Weight):
                 fe = fn.explain(segment, doc, float(q[0]), self.ctx)
                 if fw is not None:
                     fe = Explanation(fe.value, "function score, product of:",
-                                     [Explanation(1.0, "match filter: " + type(fw.query).__name__), fe])
+                                     [Explanation(1.0, "match filter: " + _describe(fw)), fe])
                 parts.append(fe)
             factor = float(self.factor(segment, docs, q)[0])
             if not parts:
@@ -189,6 +189,14 @@ class FunctionScoreWeight(Weight):
             return Explanation.no_match(f"Score value is too low, expected at least {float(self.min_score)} but got "
                                         f"{expl.value}", [expl])
         return expl
+
+
+def _describe(weight: Weight) -> str:
+    """Lucene's ``Query.toString`` of a filter where the query offers one, else its weight's description."""
+    text = getattr(weight.query, "to_string", None)
+    if callable(text):
+        return text(None)
+    return getattr(weight, "description", None) or type(weight.query).__name__
 
 
 def combine(mode: str, q: np.ndarray, factor: np.ndarray, max_boost: float) -> np.ndarray:

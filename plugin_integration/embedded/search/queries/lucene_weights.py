@@ -73,9 +73,8 @@ def child_sparse(weight: Weight, segment: Any, docs: np.ndarray, dense: bool) ->
 
     Weights of this module answer directly from postings; any other weight is scored on the candidates.
     """
-    fn = getattr(weight, "sparse", None)
-    if callable(fn):
-        return fn(segment, docs, dense)
+    if isinstance(weight, SparseWeight):
+        return weight.sparse(segment, docs, dense)
     mask, scores = weight.score(segment, docs)
     idx = np.flatnonzero(mask)
     return (docs[idx] if dense else idx), scores[idx]

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ... import errors
-from ..dsl import DslParser, as_float, check_keys, common, register, single_field
+from ..dsl import DslParser, check_keys, common, register, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight, membership
 from . import datemath
 
@@ -157,6 +157,13 @@ def _is_string_field(mapper: Any) -> bool:
     return mapper.is_keyword or mapper.is_text
 
 
+def _refuse_metadata(ctx: Any, field: str, query: str) -> None:
+    """Metadata fields other than in ``terms`` would silently match nothing here: fail instead."""
+    if field.startswith("_") and ctx.field(field) is None:
+        raise errors.query_shard(f"[{query}] queries on the metadata field [{field}] are not supported by the "
+                                 "embedded node", ctx.index_name)
+
+
 def _vector_error(ctx: Any, mapper: Any) -> errors.EngineError:
     return errors.query_shard(f"KNN vector do not support exact searching, use KNN queries instead: "
                               f"[{mapper.path}]", ctx.index_name)
@@ -173,6 +180,8 @@ class TermsQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        if self.field in ("_id", "_index"):
+            return self._metadata_weight(ctx, F32(boost) * F32(self.boost))
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
@@ -189,6 +198,20 @@ class TermsQuery(Query):
                 raise
             raise create_error(ctx, exc) from None
         return ConstantMaskWeight(self, total, mask, f"ConstantScore({self.field}:({text}))")
+
+    def _metadata_weight(self, ctx: Any, boost: F32) -> Weight:
+        """``_id`` (``IdFieldMapper.termsQuery``) and ``_index`` (matches all or nothing of this index)."""
+        wanted = {to_term(v) for v in self.values}
+        if self.field == "_index":
+            hit = ctx.index_name in wanted
+            return ConstantMaskWeight(self, boost, lambda seg, docs: np.full(docs.shape[0], hit),
+                                      f"ConstantScore(_index:({' '.join(sorted(wanted))}))")
+
+        def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
+            ids = segment.ids
+            return np.fromiter((ids[d] in wanted for d in docs.tolist()), dtype=bool, count=docs.shape[0])
+
+        return ConstantMaskWeight(self, boost, mask, f"ConstantScore(_id:({' '.join(sorted(wanted))}))")
 
     def _mask(self, ctx: Any, mapper: Any) -> tuple[Callable[[Any, np.ndarray], np.ndarray], str]:
         if mapper.is_vector:
@@ -261,6 +284,7 @@ class RangeQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        _refuse_metadata(ctx, self.field, "range")
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
@@ -408,6 +432,7 @@ class PatternQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        _refuse_metadata(ctx, self.field, self.kind)
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
@@ -482,4 +507,4 @@ register("prefix")(_parse_pattern("prefix", ("value",)))
 register("wildcard")(_parse_pattern("wildcard", ("value", "wildcard")))
 
 __all__ = ["TermsQuery", "RangeQuery", "PatternQuery", "create_error", "to_number", "to_boolean", "to_term",
-           "field_number", "as_float"]
+           "field_number"]

@@ -10,7 +10,8 @@ Translation rules (OpenSearch ``MatchQuery``/``MultiMatchQuery``, Lucene ``Query
   ``lenient`` an unparsable value matches nothing. An unmapped field matches nothing.
 - ``term``: no analysis: ``TermQuery`` on text/keyword fields, exact-value query on numbers/dates/booleans.
   Both score BM25 on text and keyword fields (keyword fields have no norms: ``dl`` = 1 via ``cache[1]``, and
-  ``freq`` = 1); exact-value queries score the boost, like Lucene's point queries.
+  ``freq`` = 1); exact values use :mod:`.termlevel`'s ``terms`` query and score the boost, like Lucene's point
+  queries.
 - ``multi_match``: one ``match`` per resolved field (``field^boost``, ``*`` patterns over text/keyword fields;
   boosts of a field matched twice multiply), each boosted unless the boost is 1, combined with
   ``DisjunctionMaxQuery(tie_breaker)``: best_fields tie 0, most_fields tie 1 (which Lucene rewrites to a
@@ -26,10 +27,10 @@ import numpy as np
 
 from ... import errors
 from ...analysis import get_analyzer
-from ...dates import parse_date_millis
 from ..dsl import DslParser, as_float, check_keys, common, register, single_field
 from ..query import Query
-from .exact import ExactValueQuery
+from . import datemath
+from .termlevel import TermsQuery, create_error, field_number, to_boolean, to_term
 from .lucene_queries import (MUST, SHOULD, BooleanQuery, DisjunctionMaxQuery, MatchAllDocsQuery, MatchNoDocsQuery,
                              TermQuery, boosted, rewrite_fully)
 from .msm import calculate_min_should_match, spec_string
@@ -43,28 +44,27 @@ F32 = np.float32
 
 
 def query_text(value: Any) -> str:
-    """``Object.toString()`` of a JSON query value as OpenSearch sees it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """``Object.toString()`` of a JSON query value as OpenSearch sees it (shared with ``terms``)."""
+    return to_term(value)
 
 
-def _lucene_value(mapper: Any, value: Any, field: str) -> float:
+def _check_value(ctx: Any, mapper: Any, value: Any) -> None:
+    """Parse ``value`` as the field type would (raises :class:`EngineError` when it cannot)."""
     if mapper.type == "date":
-        return parse_date_millis(value)
-    if mapper.type == "boolean":
-        text = query_text(value)
-        if text not in ("true", "false"):
-            raise ValueError(f"Can't parse boolean value [{text}], expected [true] or [false]")
-        return 1.0 if text == "true" else 0.0
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"For input string: \"{query_text(value)}\"") from None
+        datemath.parse(value, mapper.params.get("format"), False, ctx.now_ms, None)
+    elif mapper.type == "boolean":
+        to_boolean(value)
+    else:
+        field_number(mapper.type, value, mapper.params)
 
 
 def term_level_query(ctx: Any, field: str, value: Any, lenient: bool, query: str) -> Query:
-    """``MappedFieldType.termQuery`` for one (already analyzed) value."""
+    """``MappedFieldType.termQuery`` for one (already analyzed) value.
+
+    Text and keyword fields: a ``TermQuery`` (BM25). Numbers, dates and booleans: the exact-value query of
+    :mod:`.termlevel` (a constant-score point query in OpenSearch); with ``lenient`` a value the field cannot
+    parse matches nothing instead of failing.
+    """
     mapper = ctx.field(field)
     if mapper is None:
         return MatchNoDocsQuery(f"unmapped field [{field}]")
@@ -72,11 +72,12 @@ def term_level_query(ctx: Any, field: str, value: Any, lenient: bool, query: str
         return TermQuery(field, query_text(value))
     if mapper.is_numeric:
         try:
-            return ExactValueQuery(field, _lucene_value(mapper, value, field), query_text(value))
-        except ValueError as exc:
+            _check_value(ctx, mapper, value)
+        except errors.EngineError as exc:
             if lenient:
-                return MatchNoDocsQuery(f"failed [{field}] query, caused by number_format_exception:[{exc}]")
-            raise errors.query_shard(f"failed to create query: {exc}", ctx.index_name) from None
+                return MatchNoDocsQuery(f"failed [{field}] query, caused by {exc.type}:[{exc.reason}]")
+            raise create_error(ctx, exc) from None
+        return TermsQuery(field, (value,))
     raise errors.query_shard(f"[{query}] query on field [{field}] of type [{mapper.type}] is not supported",
                              ctx.index_name)
 

@@ -22,7 +22,8 @@ def walk_xgboost(definition: dict[str, Any] | list, names: list[str], row: list[
             if mode == "dense" and math.isnan(value):
                 value = F32(0.0)
             if math.isnan(value):
-                target = node["yes"] if mode == "nan_missing" and node.get("missing") == node["yes"] else node["no"]
+                honoured = mode == "nan_missing" and node.get("missing") == node["yes"]
+                target = node["yes"] if honoured else node["no"]
             else:
                 target = node["yes"] if value < F32(node["split_condition"]) else node["no"]
             node = next(c for c in node["children"] if c["nodeid"] == target)
@@ -42,7 +43,8 @@ def random_tree(rng: random.Random, names: list[str], depth: int = 0, counter: l
     threshold = float(F32(rng.choice([0.0, 0.5, 1.0, -1.0, rng.uniform(-2, 2), 1e-35])))
     return {"nodeid": nodeid, "depth": depth, "split": rng.choice(names), "split_condition": threshold,
             "yes": yes_child["nodeid"], "no": no_child["nodeid"],
-            "missing": rng.choice([yes_child["nodeid"], no_child["nodeid"]]), "children": [yes_child, no_child]}
+            "missing": rng.choice([yes_child["nodeid"], no_child["nodeid"]]),
+            "children": [yes_child, no_child]}
 
 
 def random_rows(rng: random.Random, n: int, width: int) -> list[list[float]]:

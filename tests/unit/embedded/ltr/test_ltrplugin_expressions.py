@@ -1,4 +1,4 @@
-"""Lucene expressions (``derived_expression``) and the ``script_feature`` subset: safe, vectorized, Java math."""
+"""Lucene expressions (``derived_expression``) and the ``script_feature`` subset: safe, vectorized."""
 from __future__ import annotations
 
 import math
@@ -38,7 +38,8 @@ def test_variables_are_vectorized_and_double() -> None:
 @pytest.mark.parametrize("text,message", [
     ("log(x)", r"Unrecognized function call \(log\)"), ("pow(1)", "Expected \\(2\\) arguments"),
     ("1 +", "Unexpected end"), ("__import__('os')", "Unrecognized function call"), ("a; b", "unexpected"),
-    ("", "Unexpected end"), ("1 # 2", "unexpected character"), ("a.__class__()", "Unrecognized function call"),
+    ("", "Unexpected end"), ("1 # 2", "unexpected character"),
+    ("a.__class__()", "Unrecognized function call"),
 ])
 def test_rejected_expressions(text: str, message: str) -> None:
     with pytest.raises(ex.ExpressionError, match=message):
@@ -52,13 +53,14 @@ def test_painless_subset_reads_features_and_params() -> None:
     assert spec.ast is not None and spec.extra_params == {"user_w": "w"}
     merged = script_params(spec, {"k": math.e, "w": 3, "user_w": 5})
     assert merged["w"] == 5  # literal < sltr params < extra_script_params renaming
-    values = {("params", "feature_vector", "bm25"): 1.5, ("params", "w"): merged["w"], ("params", "k"): math.e,
-              ("params", "feature_vector", "x"): 3.0}
+    values = {("params", "feature_vector", "bm25"): 1.5, ("params", "w"): merged["w"],
+              ("params", "k"): math.e, ("params", "feature_vector", "x"): 3.0}
     assert ex.evaluate(spec.ast, lambda v: values[v.path]) == pytest.approx(1.5 * 5 + 1 + 1.5)
 
 
 def test_scripts_outside_the_subset_are_delegated_or_rejected() -> None:
-    knn = parse_script({"lang": "knn", "source": "knn_score", "params": {"field": "v", "space_type": "l2"}}, "f")
+    knn = parse_script({"lang": "knn", "source": "knn_score",
+                        "params": {"field": "v", "space_type": "l2"}}, "f")
     assert knn.ast is None
     assert delegate_query(knn, {"field": "v"}) == {"script_score": {"query": {"match_all": {}}, "script": {
         "lang": "knn", "source": "knn_score", "params": {"field": "v"}}}}

@@ -111,7 +111,8 @@ def test_normalizers_validation_quirks() -> None:
     for bad, message in [({"a": {"standard": {"mean": 1, "standard_deviation": 0}}}, "Positive Number"),
                          ({"a": {"min_max": {"minimum": -1, "maximum": 10}}}, "must be >= 0"),
                          ({"a": {"min_max": {"minimum": 5, "maximum": 5}}}, "must be less than"),
-                         ({"zz": {"standard": {"mean": 1, "standard_deviation": 1}}}, r"Unknown feature \[zz\]"),
+                         ({"zz": {"standard": {"mean": 1, "standard_deviation": 1}}},
+                          r"Unknown feature \[zz\]"),
                          ({"a": {"z_score": {}}}, "Unknown feature normalizer type")]:
         with pytest.raises(EngineError, match=message):
             parse_normalizers(bad, names)
@@ -141,4 +142,5 @@ def test_model_compile_errors_name_the_model_and_type() -> None:
     assert exc.value.reason == "Error while parsing model [m1] with type [model/xgboost+json]"
     assert "at least one tree" in exc.value.caused_by.reason
     with pytest.raises(EngineError, match="Error while parsing model"):
-        compile_model(StoredLtrModel("m2", fs, "model/onnx", "x", None), PluginSemantics("opensearch", (2, 19, 0)))
+        compile_model(StoredLtrModel("m2", fs, "model/onnx", "x", None),
+                      PluginSemantics("opensearch", (2, 19, 0)))

@@ -9,7 +9,8 @@ from plugin_integration.embedded.ltr.mustache import MustacheError, compile_temp
 
 OBJECT_TEMPLATE = json.dumps({"bool": {"should": [{"match": {"title": "{{keywords}}"}},
                                                   {"term": {"brand": "{{brand}}"}}]}})
-ADVERSARIAL = ['"', '\\', '\\"', '"}}, {"match_all": {}}, {"x": "', "{{brand}}", "{{#toJson}}brand{{/toJson}}",
+ADVERSARIAL = ['"', '\\', '\\"', '"}}, {"match_all": {}}, {"x": "', "{{brand}}",
+               "{{#toJson}}brand{{/toJson}}",
                "{{{brand}}}", "\n\t\r\b\f\u0000\u001f", "é ü 日本語 😀", "\u2028", "}{][", "'", "</script>"]
 
 
@@ -44,8 +45,8 @@ def test_tojson_for_vectors_in_string_templates() -> None:
 def test_sections_inverted_dotted_names_and_iteration() -> None:
     template = ('{{#user}}{{name}}:{{prefs.color}}{{/user}}|{{^missing}}none{{/missing}}|'
                 '{{#items}}[{{.}}]{{/items}}|{{#flag}}on{{/flag}}{{^flag}}off{{/flag}}|{{items.1}}')
-    out = compile_template(template).render({"user": {"name": "u", "prefs": {"color": "red"}}, "items": [1, 2],
-                                             "flag": False})
+    out = compile_template(template).render({"user": {"name": "u", "prefs": {"color": "red"}},
+                                             "items": [1, 2], "flag": False})
     assert out == "u:red|none|[1][2]|off|2"
     assert compile_template("{{#s}}x{{/s}}{{#e}}y{{/e}}").render({"s": "", "e": []}) == ""
 

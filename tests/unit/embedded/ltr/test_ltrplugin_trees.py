@@ -1,4 +1,4 @@
-"""Vectorized tree evaluation equals a node-by-node walk, bit for bit, under each plugin version's NaN rule."""
+"""Vectorized tree evaluation equals a node-by-node walk, bit for bit, under each version's NaN rule."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,8 @@ from plugin_integration.embedded.ltr.xgboost import parse_xgboost_json
 
 ORACLE = Path("/work/shared/oracle")
 NAMES = ["a", "b", "c", "d"]
-SEMANTICS = {"dense": PluginSemantics("opensearch", (2, 19, 0)), "nan_no": PluginSemantics("opensearch", (3, 2, 0)),
+SEMANTICS = {"dense": PluginSemantics("opensearch", (2, 19, 0)),
+             "nan_no": PluginSemantics("opensearch", (3, 2, 0)),
              "nan_missing": PluginSemantics("opensearch", (3, 8, 0))}
 
 
@@ -65,8 +66,8 @@ def test_oracle_model_scores_exactly(version: str, key: str) -> None:
     names = vectors["feature_names_in_order"]
     sem = PluginSemantics("opensearch", tuple(int(p) for p in version.split(".")))  # type: ignore[arg-type]
     model = parse_xgboost_json(definition, names, sem)
-    X = np.asarray([[np.nan if v is None else float(v) for v in row["features"]] for row in vectors["vectors"]],
-                   dtype=np.float32)
+    rows = [[np.nan if v is None else float(v) for v in row["features"]] for row in vectors["vectors"]]
+    X = np.asarray(rows, dtype=np.float32)
     if sem.tree_missing == "dense":
         X = np.nan_to_num(X, nan=0.0)
     expected = np.asarray([float(row[key]) for row in vectors["vectors"]], dtype=np.float32)

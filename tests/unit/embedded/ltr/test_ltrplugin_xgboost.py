@@ -56,10 +56,12 @@ def test_ranking_objectives_need_32_and_squarederror_is_never_valid() -> None:
 @pytest.mark.parametrize("definition,message", [
     ({"objective": "rank:pairwise", "splits": []}, "XGBoost model must contain at least one tree"),
     ([split(gain=1.5)], "[xgboost_tree] unknown field [gain]"),
-    ([{"nodeid": 0, "depth": 0, "split": "f1", "yes": 1, "no": 2}], "This split does not have all the required"),
+    ([{"nodeid": 0, "depth": 0, "split": "f1", "yes": 1, "no": 2}],
+     "This split does not have all the required"),
     ([split(split="nope")], "Unknown feature [nope]"),
     ([dict(split(), yes=2, no=1)], "Split structure is invalid"),
-    ({"objective": "rank:pairwise", "splits": [split()], "base_score": 0.5}, "[xgboost_definition] unknown field"),
+    ({"objective": "rank:pairwise", "splits": [split()], "base_score": 0.5},
+     "[xgboost_definition] unknown field"),
     ([{"nodeid": 0, "leaf": "x"}], "[xgboost_tree] failed to parse field [leaf]"),
     ("{not json", "Failed to parse the model definition as JSON"),
 ])
@@ -111,11 +113,14 @@ def raw_model(default_left: list[int], feature_types: list[str] | None = None) -
             "base_weights": [0.0, 0.25, -0.75], "extra": "ignored"}]}}}}
 
 
-@pytest.mark.parametrize("sem,default_left,nan_score", [(OS38, [1, 0, 0], 0.25), (OS38, [0, 0, 0], -0.75),
-                                                        (OS32, [1, 0, 0], -0.75), (ES, [1, 0, 0], -0.75),
-                                                        (PluginSemantics("elasticsearch", (9, 1, 0)), [1, 0, 0],
-                                                         0.25)])
-def test_raw_parser_remaps_names_reads_base_weights_and_default_left(sem: PluginSemantics, default_left: list[int],
+ES91 = PluginSemantics("elasticsearch", (9, 1, 0))
+
+
+@pytest.mark.parametrize("sem,default_left,nan_score", [
+    (OS38, [1, 0, 0], 0.25), (OS38, [0, 0, 0], -0.75), (OS32, [1, 0, 0], -0.75), (ES, [1, 0, 0], -0.75),
+    (ES91, [1, 0, 0], 0.25)])
+def test_raw_parser_remaps_names_reads_base_weights_and_default_left(sem: PluginSemantics,
+                                                                      default_left: list[int],
                                                                       nan_score: float) -> None:
     model = parse_xgboost_raw(raw_model(default_left), NAMES, sem)
     # split index 1 -> raw feature "f1" -> set ordinal 0

@@ -46,6 +46,7 @@ try:  # faiss is the optional ``ann`` extra: without it every segment is searche
 except ImportError:  # pragma: no cover - exercised only where faiss is absent
     faiss = None
 
+
 @dataclass(frozen=True)
 class AnnConfig:
     threshold: int = DEFAULT_ANN_THRESHOLD

@@ -236,7 +236,13 @@ def _ann_config(ctx: Any, mapper: Any, ef_search: int | None) -> ann.AnnConfig:
     settings = ctx.shard.settings
     method_params = (mapper.params.get("method") or {}).get("parameters") or {}
     try:
-        threshold = int(settings.get("index.embedded.ann_threshold", ann.DEFAULT_ANN_THRESHOLD))
+        # index.embedded.ann_threshold, else the plugin's own index.knn.advanced.approximate_threshold (-1: never
+        # build a graph), else 50,000 vectors per segment.
+        threshold = int(settings.get("index.embedded.ann_threshold",
+                                     settings.get("index.knn.advanced.approximate_threshold",
+                                                  ann.DEFAULT_ANN_THRESHOLD)))
+        if threshold < 0:
+            threshold = 2 ** 62
         default_ef = int(settings.get("index.knn.algo_param.ef_search", ann.DEFAULT_EF_SEARCH))
         m = int(method_params.get("m", ann.DEFAULT_M))
         ef_construction = int(method_params.get("ef_construction", ann.DEFAULT_EF_CONSTRUCTION))

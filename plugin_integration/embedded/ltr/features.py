@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import expressions as ex
+from .expression_parser import parse as parse_expression
 from . import ltr_errors, scripts
 from .elements import LANGUAGES, StoredFeature, StoredFeatureSet
 from .mustache import MustacheError, Template, compile_template
@@ -65,7 +66,7 @@ def compile_feature(feature: StoredFeature) -> CompiledFeature:
             if not isinstance(feature.template, str):
                 raise illegal_argument(f"A derived_expression template must be a string, feature "
                                        f"[{feature.name}]")
-            out.expression = ex.parse(feature.template)
+            out.expression = parse_expression(feature.template)
         else:
             out.script = scripts.parse_script(feature.template, feature.name)
     except (MustacheError, ex.ExpressionError) as exc:

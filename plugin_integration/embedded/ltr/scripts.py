@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import expressions as ex
+from .expression_parser import parse as parse_expression
 from ..errors import EngineError, illegal_argument
 
 FEATURE_VECTOR = "feature_vector"
@@ -69,7 +70,7 @@ def parse_script(template: Any, feature: str) -> ScriptSpec:
     ast = None
     if lang == "painless":
         try:
-            ast = ex.parse(source, painless=True)
+            ast = parse_expression(source, painless=True)
         except ex.ExpressionError as exc:
             if FEATURE_VECTOR in source:
                 raise illegal_argument(f"script_feature [{feature}]: {exc}; the embedded node evaluates "

@@ -51,14 +51,25 @@ class IdsQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
-        wanted = set(self.values)
+        wanted = sorted(set(self.values))
 
         def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
-            ids = segment.ids
-            return np.fromiter((ids[d] in wanted for d in docs.tolist()), dtype=bool, count=docs.shape[0])
+            locals_ = [i for i in (id_lookup(segment).get(v) for v in wanted) if i is not None]
+            if not locals_:
+                return np.zeros(docs.shape[0], dtype=bool)
+            return np.isin(docs, np.asarray(locals_, dtype=np.int64))
 
         return ConstantMaskWeight(self, np.float32(boost) * np.float32(self.boost), mask,
                                   f"_id:{sorted(wanted)}")
+
+
+def id_lookup(segment: Any) -> dict[str, int]:
+    """``_id -> local doc`` for a segment, built once and cached (the latest copy wins; deleted copies are
+    filtered by the caller's live docs)."""
+    table = segment.cache.get("id_lookup")
+    if table is None:
+        table = segment.cache["id_lookup"] = {doc_id: i for i, doc_id in enumerate(segment.ids)}
+    return table
 
 
 @register("ids")

@@ -8,11 +8,12 @@ import pytest
 
 from plugin_integration.embedded.errors import EngineError
 from plugin_integration.embedded.ltr import expressions as ex
+from plugin_integration.embedded.ltr.expression_parser import parse
 from plugin_integration.embedded.ltr.scripts import delegate_query, parse_script, script_params
 
 
 def run(text: str, **values: float) -> float:
-    return float(ex.evaluate(ex.parse(text), lambda var: values[var.text]))
+    return float(ex.evaluate(parse(text), lambda var: values[var.text]))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -28,7 +29,7 @@ def test_lucene_arithmetic(text: str, expected: float) -> None:
 
 
 def test_variables_are_vectorized_and_double() -> None:
-    node = ex.parse("title_bm25 * boost + doc['x'].value")
+    node = parse("title_bm25 * boost + doc['x'].value")
     assert [v.text for v in ex.variables(node)] == ["title_bm25", "boost", "doc.x.value"]
     values = {"title_bm25": np.asarray([1.0, 2.0], np.float32), "boost": 1.5, "doc.x.value": 0.25}
     assert ex.evaluate(node, lambda v: values[v.text]).tolist() == [1.75, 3.25]
@@ -43,7 +44,7 @@ def test_variables_are_vectorized_and_double() -> None:
 ])
 def test_rejected_expressions(text: str, message: str) -> None:
     with pytest.raises(ex.ExpressionError, match=message):
-        ex.parse(text)
+        parse(text)
 
 
 def test_painless_subset_reads_features_and_params() -> None:

@@ -49,7 +49,9 @@ def test_icecat_with_minilm_then_a_cached_reload(inproc_client: Any, tmp_path: P
         first, rejects = _icecat(inproc_client, "minilm", cache)
         second, _ = _icecat(inproc_client, "minilm", cache)
     assert rejects == [] and first.indexed == second.indexed == 19_406
-    assert first.embed.text_embedded == 19_406 and second.embed.text_cached == 19_406
+    # Icecat repeats some titles: a repeated title is a cache hit even in the first run
+    assert first.embed.text_embedded + first.embed.text_cached == 19_406 < first.embed.text_embedded + 1_000
+    assert second.embed.text_cached == 19_406
     assert second.embed.text_embedded == 0 and live_indices(inproc_client, "items") == ["items-v2"]
     vector = np.asarray(inproc_client.get(index="items", id=_first_id())["_source"]["text_vector"])
     assert vector.shape == (384,) and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)

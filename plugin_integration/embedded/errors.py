@@ -32,8 +32,8 @@ class EngineError(Exception):
         return body
 
     def root_causes(self) -> list[dict[str, Any]]:
-        if self._root_cause:
-            return [c.cause_body() for c in self._root_cause]
+        if self._root_cause:  # OpenSearch lists root causes without their own caused_by chains
+            return [{k: v for k, v in c.cause_body().items() if k != "caused_by"} for c in self._root_cause]
         innermost: EngineError = self
         while innermost.caused_by is not None and innermost.type in _WRAPPERS:
             innermost = innermost.caused_by

@@ -151,7 +151,7 @@ class _Parser:
             self.doc.numbers.setdefault(mapper.path, []).append(self._boolean(mapper, item))
         elif ftype == "date":
             try:
-                millis = parse_date_millis(item)
+                millis = _parse_date(mapper, item)
             except ValueError as exc:
                 if mapper.params.get("ignore_malformed"):
                     return
@@ -240,6 +240,19 @@ class _Parser:
             f"failed to parse field [{mapper.path}] of type [{mapper.type}] in document with id '{self.doc_id}'. "
             f"Preview of field's value: '{_preview(item)}'",
             caused_by=errors.EngineError(cause_type, cause, 400))
+
+
+def _parse_date(mapper: FieldMapper, item: Any) -> float:
+    """Dates with the mapping's ``format`` when it has one (custom Java patterns), else the default."""
+    fmt = mapper.params.get("format")
+    if not fmt:
+        return parse_date_millis(item)
+    from .search.queries import datemath
+
+    try:
+        return float(datemath.parse(item, fmt, False, 0.0, None))
+    except errors.EngineError as exc:
+        raise ValueError(f"failed to parse date field [{item}] with format [{fmt}]: {exc.reason}") from None
 
 
 def _as_text(item: Any) -> str:

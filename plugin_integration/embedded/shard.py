@@ -283,9 +283,9 @@ class IndexShard:
         tmp.write_bytes(jsonutil.dumps(commit))
         tmp.replace(self._dir / "commit.json")
         self._checkpoint = checkpoint
-        keep = {f"{s.name}.npz" for s in self.segments} | {"commit.json"}
-        for child in self._dir.iterdir():
-            if child.name not in keep:
+        live = {s.name for s in self.segments}
+        for child in self._dir.iterdir():  # drop files of merged-away segments (graphs etc. share the prefix)
+            if child.name != "commit.json" and child.name.split(".", 1)[0] not in live:
                 child.unlink(missing_ok=True)
 
     # --- reopen --------------------------------------------------------------------------------------------

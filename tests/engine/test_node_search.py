@@ -158,3 +158,9 @@ def test_scroll_with_helpers_scan(idx):
 
     with pytest.raises(NotFoundError):
         idx.scroll(body={"scroll_id": r["_scroll_id"], "scroll": "1m"})
+
+
+@pytest.mark.parametrize("query", [{"term": {"_id": "b"}}, {"terms": {"_id": ["b", "zz"]}}, {"match": {"_id": "b"}},
+                                   {"bool": {"filter": [{"term": {"_id": "b"}}]}}, {"ids": {"values": ["b"]}}])
+def test_id_field_queries(idx, query):
+    assert ids(idx.search(index="s", body={"query": query})) == ["b"]

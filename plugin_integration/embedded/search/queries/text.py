@@ -65,6 +65,8 @@ def term_level_query(ctx: Any, field: str, value: Any, lenient: bool, query: str
     :mod:`.termlevel` (a constant-score point query in OpenSearch); with ``lenient`` a value the field cannot
     parse matches nothing instead of failing.
     """
+    if field in ("_id", "_index"):  # metadata fields: IdFieldMapper / IndexFieldMapper term queries
+        return TermsQuery(field, (value,))
     mapper = ctx.field(field)
     if mapper is None:
         return MatchNoDocsQuery(f"unmapped field [{field}]")
@@ -85,6 +87,8 @@ def term_level_query(ctx: Any, field: str, value: Any, lenient: bool, query: str
 def build_match(ctx: Any, field: str, value: Any, operator: str, analyzer: str | None, zero_terms: str,
                 lenient: bool) -> Query:
     """``MatchQuery.parse(Type.BOOLEAN, field, value)`` (before minimum_should_match and boost)."""
+    if field in ("_id", "_index"):  # metadata fields are not analyzed: a term query on the whole value
+        return TermsQuery(field, (value,))
     mapper = ctx.field(field)
     if mapper is None:
         return MatchNoDocsQuery(f"unmapped field [{field}]")

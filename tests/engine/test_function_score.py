@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from opensearchpy import RequestError, TransportError
 
+from support.scores import as_f32
+
 F32 = np.float32
 
 MAPPING = {"properties": {
@@ -36,7 +38,7 @@ def idx(client):
 
 def _scores(client, fs: dict, **body) -> dict[int, float]:
     resp = client.search(index="items", body={"query": {"function_score": fs}, "size": 50, **body})
-    return {int(h["_id"]): h["_score"] for h in resp["hits"]["hits"]}
+    return {int(h["_id"]): as_f32(h["_score"]) for h in resp["hits"]["hits"]}
 
 
 def f(x: float) -> float:
@@ -171,7 +173,7 @@ def test_single_unfiltered_function_ignores_score_mode(idx):
 @pytest.mark.parametrize("mode", ["multiply", "replace", "sum", "avg", "max", "min"])
 def test_boost_modes_and_max_boost(idx, mode):
     query = {"match": {"title": "shoe"}}  # BM25 sub-query scores
-    base = {int(h["_id"]): h["_score"] for h in idx.search(index="items", body={"query": query})["hits"]["hits"]}
+    base = {int(h["_id"]): as_f32(h["_score"]) for h in idx.search(index="items", body={"query": query})["hits"]["hits"]}
     got = _scores(idx, {"query": query, "field_value_factor": {"field": "rating"}, "boost_mode": mode,
                         "max_boost": 4.0})
     assert set(got) == set(base) == {0, 1}
@@ -189,7 +191,7 @@ def test_boost_applies_to_the_sub_query_score(idx):
     assert replaced == {0: 3.0, 2: 3.0}  # replace ignores the (boosted) sub-query score
     outer = idx.search(index="items", body={"query": {"bool": {"should": [{"function_score": {
         "query": {"terms": {"cat": ["a"]}}, "weight": 3, "boost": 2}}]}}})
-    assert {int(h["_id"]): h["_score"] for h in outer["hits"]["hits"]} == {0: 6.0, 2: 6.0}
+    assert {int(h["_id"]): as_f32(h["_score"]) for h in outer["hits"]["hits"]} == {0: 6.0, 2: 6.0}
 
 
 def test_no_functions_and_min_score(idx):
@@ -207,7 +209,7 @@ def test_knn_script_score_function(idx):
     fs = _scores(idx, {"script_score": {"script": script}, "boost_mode": "replace"})
     direct = idx.search(index="items", body={"size": 10, "query": {"script_score": {
         "query": {"match_all": {}}, "script": script}}})
-    assert fs == {int(h["_id"]): h["_score"] for h in direct["hits"]["hits"]}
+    assert fs == {int(h["_id"]): as_f32(h["_score"]) for h in direct["hits"]["hits"]}
     assert fs[0] == pytest.approx((1 + 1 / math.sqrt(2)) / 2, rel=1e-6) and fs[3] == 0.0
     weighted = _scores(idx, {"functions": [{"script_score": {"script": script}, "weight": 2}],
                              "boost_mode": "replace"})

@@ -10,6 +10,8 @@ from plugin_integration.embedded.knn import ann, scoring
 from plugin_integration.embedded.node import open_node, release_node
 from plugin_integration.embedded.search.dsl import registered
 
+from support.scores import as_f32
+
 F32 = np.float32
 
 
@@ -76,7 +78,7 @@ def test_knn_exact_below_threshold_matches_numpy(client, space):
     want_ids, _ = _exact(matrix, q, 10, space)
     assert ids == want_ids.tolist()
     for h in hits:
-        assert h["_score"] == pytest.approx(_ref_score(space, matrix[int(h["_id"])], q), rel=1e-6)
+        assert as_f32(h["_score"]) == pytest.approx(_ref_score(space, matrix[int(h["_id"])], q), rel=1e-6)
 
 
 def test_hnsw_recall_at_10(inproc_client, tmp_path):
@@ -91,7 +93,7 @@ def test_hnsw_recall_at_10(inproc_client, tmp_path):
         want, want_scores = _exact(matrix, q, 10)
         recalls.append(len(set(got) & set(want.tolist())) / 10)
         for h in _knn(client, "big", q, 10)["hits"]["hits"]:
-            assert h["_score"] == pytest.approx(_ref_score("l2", matrix[int(h["_id"])], q), rel=1e-6)
+            assert as_f32(h["_score"]) == pytest.approx(_ref_score("l2", matrix[int(h["_id"])], q), rel=1e-6)
     assert np.mean(recalls) >= 0.98
     node = open_node(str(tmp_path / "node"))
     try:
@@ -154,9 +156,9 @@ def test_boost_and_named_knn(client):
     plain = _knn(client, "items", q, 3)["hits"]["hits"]
     boosted = _knn(client, "items", q, 3, boost=2.0, _name="vec_hit")["hits"]["hits"]
     assert [h["_id"] for h in plain] == [h["_id"] for h in boosted]
-    assert plain[0]["_id"] == "7" and plain[0]["_score"] == 1.0
+    assert plain[0]["_id"] == "7" and as_f32(plain[0]["_score"]) == 1.0
     for a, b in zip(plain, boosted):
-        assert b["_score"] == float(F32(a["_score"]) * F32(2.0))
+        assert as_f32(b["_score"]) == float(F32(as_f32(a["_score"])) * F32(2.0))
         assert b["matched_queries"] == ["vec_hit"]
 
 
@@ -197,10 +199,10 @@ def test_knn_in_bool_should_next_to_multi_match(client):
     knn = {"knn": {"vec": {"vector": q.tolist(), "k": 5}}}
     text = {"multi_match": {"query": "odd", "fields": ["title"]}}
     both = client.search(index="items", body={"size": 100, "query": {"bool": {"should": [text, knn]}}})
-    text_only = {h["_id"]: h["_score"] for h in client.search(index="items", body={"size": 100, "query": text})
+    text_only = {h["_id"]: as_f32(h["_score"]) for h in client.search(index="items", body={"size": 100, "query": text})
                  ["hits"]["hits"]}
-    knn_only = {h["_id"]: h["_score"] for h in client.search(index="items", body={"query": knn})["hits"]["hits"]}
-    got = {h["_id"]: h["_score"] for h in both["hits"]["hits"]}
+    knn_only = {h["_id"]: as_f32(h["_score"]) for h in client.search(index="items", body={"query": knn})["hits"]["hits"]}
+    got = {h["_id"]: as_f32(h["_score"]) for h in both["hits"]["hits"]}
     assert set(got) == set(text_only) | set(knn_only)
     for doc_id, score in got.items():
         want = float(F32(np.float64(text_only.get(doc_id, 0.0)) + np.float64(knn_only.get(doc_id, 0.0))))
@@ -224,7 +226,7 @@ def test_script_score_exact_scores(client, space):
     q = _vectors(1, 12, seed=17)[0]
     resp = client.search(index="items", body={"size": 100, "query": _script("vec", q, space)})
     assert resp["hits"]["total"]["value"] == 60  # a doc without the vector still matches, with score 0
-    got = {int(h["_id"]): h["_score"] for h in resp["hits"]["hits"]}
+    got = {int(h["_id"]): as_f32(h["_score"]) for h in resp["hits"]["hits"]}
     assert got[5] == 0.0
     want = scoring.script_scores(space, np.delete(matrix, 5, axis=0), q)
     x, y = np.delete(matrix, 5, axis=0).astype(np.float64), q.astype(np.float64)
@@ -245,13 +247,13 @@ def test_script_score_boost_min_score_and_inner_query(client):
     _create(client, "items", 6, "cosinesimil")
     _load(client, "items", matrix)
     q = matrix[0]
-    base = {int(h["_id"]): h["_score"] for h in client.search(
+    base = {int(h["_id"]): as_f32(h["_score"]) for h in client.search(
         index="items", body={"size": 100, "query": _script("vec", q, "cosinesimil")})["hits"]["hits"]}
     boosted = client.search(index="items", body={"size": 100, "query": _script(
         "vec", q, "cosinesimil", query={"terms": {"cat": ["c0"]}}, boost=3.0, min_score=1.5)})["hits"]["hits"]
     assert boosted and all(int(h["_id"]) % 4 == 0 for h in boosted)
     for h in boosted:
-        assert h["_score"] == float(F32(base[int(h["_id"])]) * F32(3.0)) and h["_score"] >= 1.5
+        assert as_f32(h["_score"]) == float(F32(base[int(h["_id"])]) * F32(3.0)) and as_f32(h["_score"]) >= 1.5
     expected = {i for i in range(0, 40, 4) if float(F32(base[i]) * F32(3)) >= 1.5}
     assert {int(h["_id"]) for h in boosted} == expected
     assert base[0] == 1.0
@@ -271,7 +273,7 @@ def test_script_cosine_on_an_index_created_before_2_19(tmp_path, monkeypatch):
         for h in hits["hits"]["hits"]:
             v = matrix[int(h["_id"])].astype(np.float64)
             cos = v @ q.astype(np.float64) / np.linalg.norm(v) / np.linalg.norm(q.astype(np.float64))
-            assert h["_score"] == pytest.approx(1 + cos, rel=1e-6)  # 1 + cos, range 0..2
+            assert as_f32(h["_score"]) == pytest.approx(1 + cos, rel=1e-6)  # 1 + cos, range 0..2
     finally:
         client.close()
 

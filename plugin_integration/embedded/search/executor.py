@@ -78,7 +78,7 @@ def build_response(node: "Node", results: list["ShardResult"], rows: list, reque
             total_obj = {"value": int(limit), "relation": "gte"}
         hits_obj["total"] = total_obj["value"] if request.rest_total_hits_as_int else total_obj
     scored = request.sorts_by_score_only or request.track_scores
-    hits_obj["max_score"] = (float(max(max_scores)) if max_scores else None) if scored else None
+    hits_obj["max_score"] = (np.float32(max(max_scores)) if max_scores else None) if scored else None
     hits_obj["hits"] = hits
     return {
         "took": int((time.perf_counter() - started) * 1000),

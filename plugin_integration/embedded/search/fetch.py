@@ -46,7 +46,7 @@ def fetch_hits(node: "Node", rows: list[tuple["ShardResult", int]], request: "Se
         if request.seq_no_primary_term:
             hit["_seq_no"] = stored[1] if stored else int(segment.seq_nos[local])
             hit["_primary_term"] = 1
-        hit["_score"] = float(result.score[row]) if scored else None
+        hit["_score"] = np.float32(result.score[row]) if scored else None  # a Java float in the JSON
         if request.source.enabled and stored is not None:
             hit["_source"] = filter_source(jsonutil.loads(stored[0], "stored _source"), request.source)
         matched = _matched_queries(named_weights.get(id(result), []), segment, local,
@@ -89,7 +89,7 @@ def _matched_queries(weights: list[tuple[str, Any]], segment: Any, local: int,
         else:
             matched, scores = weight.matches(segment, docs), np.zeros(1, dtype=np.float32)
         if matched[0] and name not in names:
-            names[name] = float(scores[0])
+            names[name] = np.float32(scores[0])
     return names if with_scores else list(names)
 
 

@@ -37,8 +37,14 @@ class Explanation:
     match: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": float(np.float32(self.value)) if self.match or self.value else 0.0,
-                "description": self.description, "details": [d.to_dict() for d in self.details]}
+        """OpenSearch's JSON: integer values (doc counts) stay integers, others are Java floats, which
+        serialize as the shortest float32 decimal (``2.2``, not ``2.200000047683716``)."""
+        value: Any
+        if isinstance(self.value, (int, np.integer)) and not isinstance(self.value, bool):
+            value = int(self.value)
+        else:
+            value = np.float32(self.value if self.match or self.value else 0.0)
+        return {"value": value, "description": self.description, "details": [d.to_dict() for d in self.details]}
 
     @classmethod
     def no_match(cls, description: str, details: list["Explanation"] | None = None) -> "Explanation":

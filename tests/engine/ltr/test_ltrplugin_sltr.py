@@ -10,6 +10,8 @@ import pytest
 from ltrplugin_helpers import FEATURES, PRODUCTS, create_products, put_featureset, versioned_client
 from opensearchpy import NotFoundError, RequestError
 
+from support.scores import as_f32
+
 F32 = np.float32
 
 
@@ -23,7 +25,7 @@ def products(inproc_client: Any) -> Any:
 
 def scores(client: Any, query: dict[str, Any], **extra: Any) -> dict[str, float]:
     body = {"size": 20, "query": query, **extra}
-    return {h["_id"]: h["_score"] for h in client.search(index=PRODUCTS, body=body)["hits"]["hits"]}
+    return {h["_id"]: as_f32(h["_score"]) for h in client.search(index=PRODUCTS, body=body)["hits"]["hits"]}
 
 
 def feature_scores(client: Any, keywords: str = "red shoes", brand: str = "acme") -> dict[str, list[float]]:
@@ -54,7 +56,7 @@ def test_sltr_in_a_filter_does_not_change_scores_and_is_named(products: Any) -> 
         {"sltr": {"_name": "ltr", "featureset": "fs", "params": {"keywords": "x", "brand": "y"}}}]}}
     plain = scores(products, {"match": {"title": "shoes"}})
     response = products.search(index=PRODUCTS, body={"query": query})
-    assert {h["_id"]: h["_score"] for h in response["hits"]["hits"]} == plain
+    assert {h["_id"]: as_f32(h["_score"]) for h in response["hits"]["hits"]} == plain
     assert all(h["matched_queries"] == ["ltr"] for h in response["hits"]["hits"])
 
 

@@ -99,6 +99,7 @@ class Segment:
     vectors: dict[str, VectorValues]
     live: np.ndarray  # bool[max_doc]; replaced (never mutated) on delete, so searches keep a stable view
     cache: dict = field(default_factory=dict, repr=False)
+    directory: Path | None = field(default=None, repr=False)  # where its files live, once persisted
 
     @property
     def max_doc(self) -> int:

@@ -275,6 +275,7 @@ class IndexShard:
             path = self._dir / f"{seg.name}.npz"
             if not path.exists():
                 seg.save(path)
+            seg.directory = self._dir
         checkpoint = max((int(s.seq_nos.max()) for s in self.segments if s.max_doc), default=-1)
         checkpoint = max(checkpoint, self._checkpoint)
         commit = {"segments": [s.name for s in self.segments], "checkpoint": checkpoint,
@@ -300,6 +301,7 @@ class IndexShard:
             self._checkpoint = int(commit["checkpoint"])
             for name in commit["segments"]:
                 seg = Segment.load(self._dir / f"{name}.npz", name)
+                seg.directory = self._dir
                 live = np.zeros(seg.max_doc, dtype=bool)
                 for local, (doc_id, seq) in enumerate(zip(seg.ids, seg.seq_nos.tolist())):
                     if current.get(doc_id) == seq:

@@ -375,3 +375,23 @@ def test_knn_rescore_oversamples_the_first_pass(inproc_client):
     with pytest.raises(RequestError) as err:
         _knn(client, "big", q, 10, rescore={"oversample_factor": 0.5})
     assert err.value.info["error"]["reason"] == "Oversample factor [0.5] cannot be less than 1.0"
+
+
+def test_hnsw_graph_is_persisted_and_reused_after_reopen(tmp_path):
+    from plugin_integration.client import make_client
+
+    vectors = _vectors(300, 8, seed=3)
+    c = make_client(None, tmp_path)
+    _create(c, "g", 8, threshold=100)
+    helpers.bulk(c, ({"_index": "g", "_id": str(i), "_source": {"vec": v.tolist()}} for i, v in enumerate(vectors)),
+                 refresh=True)
+    query = {"size": 5, "query": {"knn": {"vec": {"vector": vectors[7].tolist(), "k": 5}}}}
+    first = [h["_id"] for h in c.search(index="g", body=query)["hits"]["hits"]]
+    c.close()
+    graphs = list((tmp_path / "indices").rglob("*.faiss"))
+    assert len(graphs) == 1
+    stamp = graphs[0].stat().st_mtime_ns
+    c = make_client(None, tmp_path)
+    assert [h["_id"] for h in c.search(index="g", body=query)["hits"]["hits"]] == first
+    assert graphs[0].stat().st_mtime_ns == stamp  # loaded, not rebuilt
+    c.close()

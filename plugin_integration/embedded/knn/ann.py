@@ -217,6 +217,16 @@ class HnswGraph:
         self.index.hnsw.efConstruction = ef_construction
         self.index.add(data)
 
+    @classmethod
+    def load(cls, path: Any, has: np.ndarray, space: str) -> "HnswGraph":
+        graph = cls.__new__(cls)
+        graph.space = space
+        graph.labels = np.flatnonzero(has).astype(np.int64)
+        graph.index = faiss.read_index(str(path))
+        if graph.index.ntotal != graph.labels.shape[0]:
+            raise RuntimeError(f"graph holds {graph.index.ntotal} vectors, segment has {graph.labels.shape[0]}")
+        return graph
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray, ef_search: int) -> np.ndarray:
         """Doc ids (unsorted) of up to ``k`` approximate neighbours among ``allowed`` docs."""
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=F32)
@@ -249,8 +259,32 @@ def _graph(segment: Any, field: str, space: str, config: AnnConfig, vectors: Any
         with lock:
             graph = segment.cache.get(key)
             if graph is None:
-                log.info("building HNSW graph for [%s] in segment [%s] (%d vectors, m=%d, ef_construction=%d)",
-                         field, segment.name, int(np.count_nonzero(vectors.has)), config.m, config.ef_construction)
-                graph = segment.cache[key] = HnswGraph(vectors.matrix, vectors.has, space, config.m,
-                                                       config.ef_construction)
+                graph = segment.cache[key] = _load_or_build(segment, field, space, config, vectors)
+    return graph
+
+
+def _graph_path(segment: Any, field: str, space: str, config: AnnConfig) -> Any:
+    """Where a segment's graph is persisted (beside its ``.npz``; the segment-name prefix ties its lifetime
+    to the segment's), or None for in-memory nodes."""
+    directory = getattr(segment, "directory", None)
+    if directory is None:
+        return None
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in field)
+    return directory / f"{segment.name}.{safe}.{space}.m{config.m}.ef{config.ef_construction}.faiss"
+
+
+def _load_or_build(segment: Any, field: str, space: str, config: AnnConfig, vectors: Any) -> HnswGraph:
+    path = _graph_path(segment, field, space, config)
+    if path is not None and path.exists():
+        try:
+            return HnswGraph.load(path, vectors.has, space)
+        except RuntimeError as exc:  # a torn or foreign file: rebuild it
+            log.warning("ignoring unreadable HNSW graph %s: %s", path, exc)
+    log.info("building HNSW graph for [%s] in segment [%s] (%d vectors, m=%d, ef_construction=%d)",
+             field, segment.name, int(np.count_nonzero(vectors.has)), config.m, config.ef_construction)
+    graph = HnswGraph(vectors.matrix, vectors.has, space, config.m, config.ef_construction)
+    if path is not None:
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(graph.index, str(tmp))
+        tmp.replace(path)
     return graph

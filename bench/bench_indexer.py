@@ -22,14 +22,17 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,101 +64,146 @@ def _write(rows: list[dict[str, Any]], path: Path) -> Path:
 
 
 def bench_overlap_and_cache(
-    segments: list[Path], encoder_spec: str, device: str, batch_size: int
+    segments: list[Path], encoder_spec: str, device: str, batch_size: int, targets: list[str]
 ) -> dict[str, Any]:
-    """Alternate encoder-alone and pipeline passes over the same segments: background load hits both."""
-    from indexer.cache import EmbeddingCache, NullCache
+    """Alternate the encoder alone and the pipeline into each target over the same segments (so background
+    load hits all of them alike), then re-run every target on the unchanged segments with a warm cache."""
+    from indexer.cache import EmbeddingCache
     from indexer.encoders import load_encoder
     from indexer.items import Item, item_text
     from indexer.pipeline import LoadOptions, load_catalog
-    from plugin_integration.client import make_client
 
     encoder = load_encoder(encoder_spec, device=device, batch_size=64)
-    rounds: list[dict[str, Any]] = []
-    sink = sink_client()
-    with tempfile.TemporaryDirectory() as tmp:
-        client = make_client(None, Path(tmp) / "node")
-        with EmbeddingCache(Path(tmp) / "cache.sqlite") as cache:
-            for number, segment in enumerate(segments):
-                rows = [json.loads(line) for line in segment.read_text(encoding="utf-8").splitlines()]
-                titles = [
-                    item_text(Item(id=str(r["id"]), title=str(r["title"]).strip(), row=0)) for r in rows
-                ]
-                if number == 0:
-                    encoder.encode(titles[:256])  # warm-up (first-call allocations, lazy kernels)
-                started = time.perf_counter()
-                for start in range(0, len(titles), batch_size):
-                    encoder.encode(titles[start : start + batch_size])
-                standalone_s = time.perf_counter() - started
-                first = load_catalog(
-                    client,
+    rows_per_segment: list[int] = []
+    standalone_s: list[float] = []
+    first: dict[str, list[float]] = {t: [] for t in targets}
+    cached: dict[str, list[float]] = {t: [] for t in targets}
+    with tempfile.TemporaryDirectory() as tmp, _targets(targets, Path(tmp)) as clients:
+        caches = {t: EmbeddingCache(Path(tmp) / f"cache-{t}.sqlite") for t in targets}
+        for number, segment in enumerate(segments):
+            rows = [json.loads(line) for line in segment.read_text(encoding="utf-8").splitlines()]
+            titles = [item_text(Item(id=str(r["id"]), title=str(r["title"]).strip(), row=0)) for r in rows]
+            if number == 0:  # untimed warm-up of the encoder and of every target (imports, first allocations)
+                encoder.encode(titles[:1024])
+                warm = _write(rows[:512], Path(tmp) / "warm-up.jsonl")
+                for target in targets:
+                    load_catalog(
+                        clients[target], warm, text_encoder=encoder, options=LoadOptions(alias="warm-up")
+                    )
+            started = time.perf_counter()
+            for start in range(0, len(titles), batch_size):
+                encoder.encode(titles[start : start + batch_size])
+            standalone_s.append(time.perf_counter() - started)
+            rows_per_segment.append(len(rows))
+            for target in targets:
+                report = load_catalog(
+                    clients[target],
                     segment,
                     text_encoder=encoder,
-                    cache=cache,
+                    cache=caches[target],
                     options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size),
                 )
-                assert first.indexed == len(rows), (first.indexed, len(rows))
-                sink_first = load_catalog(
-                    sink,
+                assert report.indexed == len(rows), (target, report.indexed, len(rows))
+                first[target].append(report.seconds)
+        for number, segment in enumerate(segments):
+            for target in targets:
+                report = load_catalog(
+                    clients[target],
                     segment,
                     text_encoder=encoder,
-                    cache=NullCache(),
-                    options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size),
-                )
-                rounds.append(
-                    {
-                        "rows": len(rows),
-                        "standalone_s": standalone_s,
-                        "pipeline_s": first.seconds,
-                        "sink_s": sink_first.seconds,
-                        "ratio": round(standalone_s / first.seconds, 3),
-                    }
-                )
-            for number, segment in enumerate(segments):
-                again = load_catalog(
-                    client,
-                    segment,
-                    text_encoder=encoder,
-                    cache=cache,
+                    cache=caches[target],
                     options=LoadOptions(alias=f"bench-{number}", batch_size=batch_size, keep=0),
                 )
-                assert again.embed.text_embedded == 0 and again.indexed == rounds[number]["rows"]
-                rounds[number]["cached_s"] = again.seconds
-                sink_again = load_catalog(
-                    sink,
-                    segment,
-                    text_encoder=encoder,
-                    cache=cache,
-                    options=LoadOptions(alias=f"sink-{number}", batch_size=batch_size),
-                )
-                assert sink_again.embed.text_embedded == 0
-                rounds[number]["sink_cached_s"] = sink_again.seconds
-        client.close()
-    rows_total = sum(r["rows"] for r in rounds)
-    standalone = rows_total / sum(r["standalone_s"] for r in rounds)
-    pipeline = rows_total / sum(r["pipeline_s"] for r in rounds)
-    first_s, cached_s = sum(r["pipeline_s"] for r in rounds), sum(r["cached_s"] for r in rounds)
-    sink_s, sink_cached_s = sum(r["sink_s"] for r in rounds), sum(r["sink_cached_s"] for r in rounds)
-    return {
+                assert report.embed.text_embedded == 0 and report.indexed == rows_per_segment[number]
+                cached[target].append(report.seconds)
+        for cache in caches.values():
+            cache.close()
+    rows_total = sum(rows_per_segment)
+    standalone = rows_total / sum(standalone_s)
+    results: dict[str, Any] = {
         "rows": rows_total,
-        "rounds": len(rounds),
+        "rounds": len(segments),
         "encoder": encoder.name,
         "device": device,
         "batch_size": batch_size,
         "standalone_titles_per_s": round(standalone, 1),
-        "pipeline_docs_per_s": round(pipeline, 1),
-        "pipeline_vs_standalone": round(pipeline / standalone, 3),
-        "per_round_ratio": [r["ratio"] for r in rounds],
-        "first_run_s": round(first_s, 2),
-        "cached_run_s": round(cached_s, 2),
-        "cached_docs_per_s": round(rows_total / cached_s, 1),
-        "cached_speedup": round(first_s / cached_s, 1),
-        "sink_docs_per_s": round(rows_total / sink_s, 1),
-        "sink_vs_standalone": round(sink_s and (rows_total / sink_s) / standalone, 3),
-        "sink_first_run_s": round(sink_s, 2),
-        "sink_cached_run_s": round(sink_cached_s, 2),
-        "sink_cached_speedup": round(sink_s / sink_cached_s, 1),
+        "targets": {},
     }
+    for target in targets:
+        pipeline = rows_total / sum(first[target])
+        results["targets"][target] = {
+            "docs_per_s": round(pipeline, 1),
+            "vs_standalone": round(pipeline / standalone, 3),
+            "per_round_ratio": [round(s / f, 3) for s, f in zip(standalone_s, first[target])],
+            "first_run_s": round(sum(first[target]), 2),
+            "cached_run_s": round(sum(cached[target]), 2),
+            "cached_docs_per_s": round(rows_total / sum(cached[target]), 1),
+            "cached_speedup": round(sum(first[target]) / sum(cached[target]), 1),
+        }
+    return results
+
+
+@contextlib.contextmanager
+def _targets(names: list[str], tmp: Path) -> Iterator[dict[str, Any]]:
+    """Clients for: the embedded node in-process, the embedded node in its own process (``mmltr serve``,
+    reached over HTTP on loopback), and the discarding sink."""
+    from opensearchpy import OpenSearch
+
+    from plugin_integration.client import make_client
+
+    clients: dict[str, Any] = {}
+    server = None
+    try:
+        for name in names:
+            if name == "inprocess":
+                clients[name] = make_client(None, tmp / "node-inprocess")
+            elif name == "http":
+                port = _free_port()
+                server = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        "from plugin_integration.cli import main; main()",
+                        "--data-dir",
+                        str(tmp / "node-http"),
+                        "serve",
+                        "--port",
+                        str(port),
+                    ],
+                    cwd=str(ROOT),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                clients[name] = OpenSearch(hosts=[f"http://127.0.0.1:{port}"], timeout=120)
+                _wait_for(clients[name])
+            elif name == "sink":
+                clients[name] = sink_client()
+            else:
+                raise SystemExit(f"unknown target {name!r}; use inprocess, http, sink")
+        yield clients
+    finally:
+        for client in clients.values():
+            client.close()
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(client: Any, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            client.cluster.health()
+            return
+        except Exception:  # noqa: BLE001 - the server is still starting
+            time.sleep(0.2)
+    raise SystemExit("the embedded node did not start (mmltr serve)")
 
 
 def sink_client() -> Any:
@@ -167,6 +215,9 @@ def sink_client() -> Any:
         """Acknowledges everything, stores nothing."""
 
         written: dict[str, int] = {}
+
+        def close(self) -> None:
+            return None
 
         def perform_request(
             self,
@@ -205,10 +256,18 @@ def sink_client() -> Any:
     return OpenSearch(hosts=[{"host": "sink", "port": 9200}], connection_class=Sink)
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ``ru_maxrss``: Linux carries that over ``exec`` from the forked
+    parent, so a child of a big process would report the parent's size."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _memory_worker(catalog: str) -> None:
     """Run one full load into a discarding sink and print the process's peak RSS (child process only)."""
-    import resource
-
     from indexer.encoders import load_encoder
     from indexer.pipeline import LoadOptions, load_catalog
 
@@ -216,7 +275,7 @@ def _memory_worker(catalog: str) -> None:
     report = load_catalog(
         client, catalog, text_encoder=load_encoder("hashing:384"), options=LoadOptions(batch_size=256)
     )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     print(
         json.dumps(
             {"rows": report.indexed, "peak_rss_mb": round(peak_mb, 1), "seconds": round(report.seconds, 1)}
@@ -274,7 +333,8 @@ def main() -> None:
     parser.add_argument("--encoder", default="minilm")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=4, help="Alternating encoder/pipeline segments.")
+    parser.add_argument("--rounds", type=int, default=8, help="Alternating encoder/pipeline segments.")
+    parser.add_argument("--targets", default="inprocess,http,sink", help="Bulk targets (comma-separated).")
     parser.add_argument("--memory-sizes", default="20000,80000,200000")
     parser.add_argument("--skip-overlap", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
@@ -293,7 +353,7 @@ def main() -> None:
                 for i in range(0, len(rows), size)
             ]
             results["overlap_and_cache"] = bench_overlap_and_cache(
-                segments, args.encoder, args.device, args.batch_size
+                segments, args.encoder, args.device, args.batch_size, args.targets.split(",")
             )
         print(json.dumps(results["overlap_and_cache"], indent=2), flush=True)
     sizes = [int(s) for s in args.memory_sizes.split(",") if s]

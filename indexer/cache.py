@@ -25,8 +25,8 @@ CREATE TABLE IF NOT EXISTS vectors (
     dim INTEGER NOT NULL,
     vector BLOB NOT NULL,
     PRIMARY KEY (encoder, key)
-) WITHOUT ROWID
-"""
+)
+"""  # a rowid table: with ~1.5 KB vector blobs it is ~5x faster to fill and read than WITHOUT ROWID
 _LOOKUP_CHUNK = 500
 
 

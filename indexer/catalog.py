@@ -2,13 +2,12 @@
 
 Validation runs row by row while the file streams, so a bad row never stops the run (unless ``strict``) and
 is never dropped silently: it goes to ``on_reject`` (normally a ``RejectsFile``) and into ``CatalogStats``.
-Duplicate ids are detected with an 8-byte digest per id (the first occurrence wins), which is the only
-state that grows with the catalogue: about 100 bytes per row.
+Duplicate ids are detected with ``SeenIds`` (the first occurrence wins), the only state that grows with
+the catalogue: about 12 bytes per row.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CatalogError
+from .idset import SeenIds
 from .items import CONTRACT_FIELDS, Item, Reject
 from .readers import RawRecord, iter_records
 from .validation import (
@@ -57,7 +57,7 @@ class CatalogValidator:
         self.images_dir = images_dir
         self.limits = limits
         self.source = source
-        self._seen: dict[bytes, int] = {}
+        self._seen = SeenIds()
 
     def validate(self, record: RawRecord) -> Item | Reject:
         if record.data is None:
@@ -83,8 +83,7 @@ class CatalogValidator:
             item = self._build(record.row, item_id, data)
         except FieldProblem as problem:
             return self._reject(record.row, item_id, problem)
-        key = hashlib.blake2b(item_id.encode("utf-8"), digest_size=8).digest()
-        first = self._seen.setdefault(key, record.row)
+        first = self._seen.first_row(item_id, record.row)
         if first != record.row:
             return Reject(
                 record.row,

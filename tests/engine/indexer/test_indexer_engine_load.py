@@ -19,6 +19,7 @@ from indexer.synthetic import generate_catalog
 from indexer.update_vectors import update_vectors
 from indexer.versions import list_versions, live_indices
 
+
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return generate_catalog(tmp_path_factory.mktemp("synthetic"), 80, seed=11, bad_rows=True)

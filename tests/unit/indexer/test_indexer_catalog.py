@@ -168,3 +168,12 @@ def test_images_dir_must_exist(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "title": "ok"}])
     with pytest.raises(CatalogError, match="--images-dir"):
         list(read_catalog(path, images_dir=tmp_path / "nowhere"))
+
+
+def test_seen_ids_remember_the_first_row_across_flushes() -> None:
+    from indexer.idset import SeenIds
+
+    seen = SeenIds(flush_every=100)
+    assert [seen.first_row(f"id{i}", i + 1) for i in range(1000)] == list(range(1, 1001))
+    assert [seen.first_row(f"id{i}", 5000) for i in (0, 99, 100, 999)] == [1, 100, 101, 1000]
+    assert len(seen) == 1000

@@ -17,6 +17,9 @@ from .dates import parse_date_millis
 from .mapping import INTEGER_RANGES, FieldMapper, Mapping, dynamic_field_spec
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 @dataclass
 class ParsedDoc:
     text: dict[str, list[str]] = field(default_factory=dict)
@@ -222,13 +225,13 @@ class _Parser:
                 f"Preview of field's value: '{_preview(value)}'",
                 caused_by=errors.illegal_argument(
                     f"Vector dimension mismatch. Expected: {mapper.dimension}, Given: {len(value)}"))
-        vec = vec.astype(np.float64, copy=False)
-        if not np.all(np.isfinite(vec)) or np.any(np.abs(vec) > np.finfo(np.float32).max):
+        largest = float(np.abs(vec).max())  # one reduction: NaN, infinities and float32 overflow all fail it
+        if not largest <= _FLOAT32_MAX:
             raise errors.mapper_parsing(
                 f"failed to parse field [{mapper.path}] of type [knn_vector] in document with id '{self.doc_id}'.",
                 caused_by=errors.illegal_argument("KNN vector values cannot be NaN or Infinity"))
         vec32 = vec.astype(np.float32)
-        if mapper.space_type == "cosinesimil" and not np.any(vec32):
+        if mapper.space_type == "cosinesimil" and (largest == 0.0 or not vec32.any()):
             raise errors.mapper_parsing(
                 f"failed to parse field [{mapper.path}] of type [knn_vector] in document with id '{self.doc_id}'.",
                 caused_by=errors.illegal_argument(

@@ -245,8 +245,8 @@ class SegmentBuilder:
             buf = self.fields.get(path)
             if buf is None:
                 buf = self.fields[path] = _FieldBuffer(False)
-            counts = Counter(values)
-            self._add_terms(buf, local, {t: 1 for t in counts}, len(counts))
+            unique = dict.fromkeys(values, 1)  # keyword fields index DOCS only: frequency 1
+            self._add_terms(buf, local, unique, len(unique))
         for path, values in parsed.numbers.items():
             self.numbers.setdefault(path, {})[local] = values
         for path, vector in parsed.vectors.items():

@@ -21,7 +21,7 @@ from typing import Callable
 
 from .chartokenizers import keyword_spans, letter_spans, whitespace_spans
 from .lowercase import java_lower
-from .standard import DEFAULT_MAX_TOKEN_LENGTH, TOKEN_TYPES, standard_spans
+from .standard import DEFAULT_MAX_TOKEN_LENGTH, TOKEN_TYPES, ascii_terms, standard_spans
 
 _SEP = "\x00"  # never inside a token of any analyzer here except keyword (which does not lowercase)
 
@@ -60,10 +60,12 @@ def _lower_all(terms: list[str]) -> list[str]:
 class Analyzer:
     """An analyzer: a tokenizer producing spans plus an optional lowercase filter."""
 
-    def __init__(self, name: str, spans: Callable[[str], list[tuple[int, int, str]]], lowercase: bool) -> None:
+    def __init__(self, name: str, spans: Callable[[str], list[tuple[int, int, str]]], lowercase: bool,
+                 ascii_terms: Callable[[str], list[str] | None] | None = None) -> None:
         self.name = name
         self._spans = spans
         self._lowercase = lowercase
+        self._ascii_terms = ascii_terms  # optional fast path for lowercased ASCII text (standard tokenizer)
 
     def __repr__(self) -> str:
         return f"Analyzer({self.name!r})"
@@ -72,6 +74,10 @@ class Analyzer:
         """The indexed terms of ``text``, in order (duplicates kept)."""
         if self._lowercase and text.isascii():
             low = text.lower()
+            if self._ascii_terms is not None:
+                fast = self._ascii_terms(low)
+                if fast is not None:
+                    return fast
             return [low[s:e] for s, e, _ in self._spans(text)]
         terms = [text[s:e] for s, e, _ in self._spans(text)]
         return _lower_all(terms) if self._lowercase else terms
@@ -106,7 +112,8 @@ def _word(fn: Callable[[str], list[tuple[int, int]]]) -> Callable[[str], list[tu
 def standard_analyzer(max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> Analyzer:
     """``StandardAnalyzer`` with no stop words; ``max_token_length`` as the OpenSearch setting of that name."""
     name = "standard" if max_token_length == DEFAULT_MAX_TOKEN_LENGTH else f"standard(max_token_length={max_token_length})"
-    return Analyzer(name, _standard(max_token_length), lowercase=True)
+    return Analyzer(name, _standard(max_token_length), lowercase=True,
+                    ascii_terms=lambda low: ascii_terms(low, max_token_length))
 
 
 _REGISTRY: dict[str, Analyzer] = {

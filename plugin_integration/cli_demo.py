@@ -38,7 +38,7 @@ def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
 
     client = obj.client()
     info = detect(client)
-    click.echo(f"cluster: {info.flavour} {info.version} (LTR missing-value behaviour: {info.ltr_missing_behaviour})")
+    click.echo(f"cluster: {info.flavour} {info.version_text} (LTR missing-value behaviour: {info.ltr_missing_behaviour})")
     text_encoder = load_encoder(encoder)
     cache = EmbeddingCache(obj.data_dir / "embedding-cache.sqlite")
     sample = resources.files("plugin_integration.sample").joinpath("icecat_sample.jsonl")

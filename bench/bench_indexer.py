@@ -42,7 +42,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ICECAT = ROOT.parent / "shared" / "data" / "icecat" / "catalog.jsonl.gz"
+ICECAT = ROOT / "tests" / "data" / "icecat" / "catalog.jsonl.gz"  # copy of the shared Icecat catalogue
 
 
 def _rows(catalog: Path, limit: int | None) -> list[dict[str, Any]]:

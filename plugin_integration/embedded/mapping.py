@@ -333,7 +333,7 @@ def _validate_knn(path: str, params: dict[str, Any]) -> None:
             raise errors.mapper_parsing(f"Invalid engine: {engine}")
         if "space_type" in method and "space_type" in params and method["space_type"] != params["space_type"]:
             raise errors.mapper_parsing(
-                f"Space type in \"method\" and top-level space type should be same or one of them should be defined")
+                "Space type in \"method\" and top-level space type should be same or one of them should be defined")
     space = params.get("space_type") or (method or {}).get("space_type") or "l2"
     if space not in KNN_SPACES:
         raise errors.mapper_parsing(f"Unable to parse [space_type] from provided value [{space}] for vector [{path}]")

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .mapping import FieldMapper, Mapping
+from .mapping import Mapping
 from .norms import int_to_byte4
 from .parsed_doc import ParsedDoc
 

@@ -16,10 +16,9 @@ import pytest
 from opensearchpy import OpenSearch, helpers
 
 from plugin_integration.client import make_client
+from support.paths import BM25_VECTORS
 
-ORACLE = Path("/work/shared/oracle/bm25_vectors.json")
-if not ORACLE.exists():
-    ORACLE = Path(__file__).resolve().parents[2].parent / "shared" / "oracle" / "bm25_vectors.json"
+ORACLE = BM25_VECTORS
 INDEX = "products"
 MAPPING = {"properties": {"title": {"type": "text"}, "description": {"type": "text"}}}
 

@@ -34,7 +34,7 @@ class DslParser:
     def parse(self, body: Any) -> Query:
         _load_builtin_queries()
         if not isinstance(body, dict):
-            raise errors.parsing(f"query malformed, must start with start_object")
+            raise errors.parsing("query malformed, must start with start_object")
         if len(body) != 1:
             if not body:
                 raise errors.parsing("query malformed, empty clause found")

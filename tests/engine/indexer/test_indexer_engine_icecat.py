@@ -14,8 +14,9 @@ from indexer.encoders import load_encoder
 from indexer.items import Reject
 from indexer.pipeline import LoadOptions, load_catalog
 from indexer.versions import live_indices
+from support.paths import ICECAT_CATALOG
 
-ICECAT = Path(__file__).resolve().parents[4] / "shared" / "data" / "icecat" / "catalog.jsonl.gz"
+ICECAT = ICECAT_CATALOG
 pytestmark = pytest.mark.skipif(not ICECAT.is_file(), reason=f"Icecat catalogue not found at {ICECAT}")
 
 

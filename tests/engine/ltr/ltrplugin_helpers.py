@@ -9,8 +9,9 @@ from typing import Any, Iterator
 from opensearchpy import OpenSearch
 
 from plugin_integration.client import make_client
+from support.paths import ORACLE as ORACLE_DIR
 
-ORACLE = Path("/work/shared/oracle")
+ORACLE = ORACLE_DIR
 PRODUCTS = "products"
 
 

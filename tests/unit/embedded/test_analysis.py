@@ -11,9 +11,9 @@ from plugin_integration.embedded.analysis import Token, analyzer_names, get_anal
 from plugin_integration.embedded.analysis.standard import standard_spans
 
 ROOT = Path(__file__).resolve().parents[3]
-ORACLE = Path("/work/shared/oracle/bm25_vectors.json")
-if not ORACLE.exists():  # the shared folder sits next to the checkout on other machines
-    ORACLE = ROOT.parent / "shared" / "oracle" / "bm25_vectors.json"
+from support.paths import BM25_VECTORS
+
+ORACLE = BM25_VECTORS
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +17,9 @@ import pytest
 from plugin_integration.embedded import similarity as sim
 
 F32 = np.float32
-ORACLE = Path("/work/shared/oracle/bm25_vectors.json")
-if not ORACLE.exists():
-    ORACLE = Path(__file__).resolve().parents[3].parent / "shared" / "oracle" / "bm25_vectors.json"
+from support.paths import BM25_VECTORS
+
+ORACLE = BM25_VECTORS
 SIMILARITIES = {"opensearch_legacy_bm25": True, "lucene_bm25": False}
 
 

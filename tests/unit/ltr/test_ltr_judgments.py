@@ -1,7 +1,6 @@
 """Judgments: grades from estimates with minimum evidence, the CSV contract, and importing human labels."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,9 @@ from ltr.judgments import (
 )
 from ltr.sessions import SessionLog, per_user_sessions
 from ltr.types import Judgment, Session
+from support.paths import ICECAT_JUDGMENTS
 
-ICECAT = Path("/work/shared/data/icecat/judgments.csv")
+ICECAT = ICECAT_JUDGMENTS
 
 
 def test_grade_thresholds():

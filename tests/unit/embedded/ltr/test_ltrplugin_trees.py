@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from ltrplugin_reference import random_rows, random_tree, walk_xgboost
 from plugin_integration.embedded.ltr.trees import sigmoid
 from plugin_integration.embedded.ltr.versions import PluginSemantics
 from plugin_integration.embedded.ltr.xgboost import parse_xgboost_json
+from support.paths import ORACLE as ORACLE_DIR
 
-ORACLE = Path("/work/shared/oracle")
+ORACLE = ORACLE_DIR
 NAMES = ["a", "b", "c", "d"]
 SEMANTICS = {"dense": PluginSemantics("opensearch", (2, 19, 0)),
              "nan_no": PluginSemantics("opensearch", (3, 2, 0)),

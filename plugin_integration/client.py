@@ -30,9 +30,5 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
     from .embedded.transport import EmbeddedConnection
 
     path = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    return OpenSearch(
-        hosts=[{"host": "embedded", "port": 9200}],
-        connection_class=EmbeddedConnection,
-        data_dir=str(path),
-        **kwargs,
-    )
+    kwargs.setdefault("connection_class", EmbeddedConnection)  # tests wrap it to inject faults
+    return OpenSearch(hosts=[{"host": "embedded", "port": 9200}], data_dir=str(path), **kwargs)

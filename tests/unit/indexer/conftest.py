@@ -1,66 +1,25 @@
-"""Fixtures of the indexer unit tests: offline settings, a fake cluster, cheap real encoders, a tiny CLIP."""
+"""Fixtures of the indexer unit tests: offline settings, a synthetic catalogue, a tiny CLIP.
+
+Tests that talk to a cluster live in tests/engine/indexer/ and run against the embedded node.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from indexer.encoders.base import Encoder  # noqa: E402
-from indexer_fakecluster import FakeCluster  # noqa: E402
-
-
-class CountingEncoder(Encoder):
-    """Wraps an encoder and counts how many inputs it really encoded (to prove cache hits)."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name, self.dim, self.modality = inner.name, inner.dim, inner.modality
-        self.input_size = getattr(inner, "input_size", None)
-        self.calls = 0
-        self.inputs = 0
-
-    def encode(self, batch: Sequence[Any]) -> np.ndarray:
-        self.calls += 1
-        self.inputs += len(batch)
-        return self.inner.encode(batch)
-
-
-@pytest.fixture
-def cluster() -> FakeCluster:
-    return FakeCluster()
-
-
-@pytest.fixture
-def client(cluster: FakeCluster) -> Any:
-    return cluster.client()
-
-
-@pytest.fixture
-def text_encoder() -> CountingEncoder:
-    from indexer.encoders.hashing import HashingEncoder
-
-    return CountingEncoder(HashingEncoder(32))
-
-
-@pytest.fixture
-def image_encoder() -> CountingEncoder:
-    from indexer.encoders.classical import ClassicalImageEncoder
-
-    return CountingEncoder(ClassicalImageEncoder())
-
 
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """120 products plus 7 bad rows; tests/engine/indexer/conftest.py builds the same one for its tests."""
     from indexer.synthetic import generate_catalog
 
     return generate_catalog(tmp_path_factory.mktemp("synthetic"), 120, seed=7, bad_rows=True)

@@ -1,3 +1,6 @@
+"""``update_vectors`` on the embedded node: CF vectors are set on existing documents (nothing else changes),
+the mapping gains the field, and unknown ids and bad rows are reported rather than dropped."""
+
 from __future__ import annotations
 
 import json
@@ -8,45 +11,54 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from opensearchpy import OpenSearch
 
 from indexer.bulk import BulkOptions, bulk_write, index_action
 from indexer.errors import ClusterStateError
 from indexer.items import Reject
-from indexer.mappings import VectorSpec, build_index_body, MappingOptions
+from indexer.mappings import MappingOptions, VectorSpec, build_index_body
 from indexer.update_vectors import read_vectors, update_vectors
 from indexer.versions import create_version, swap_alias
-from indexer_fakecluster import FakeCluster
 
 
 @pytest.fixture
-def live(client: Any) -> Any:
-    index = create_version(client, "items", build_index_body(MappingOptions(text=VectorSpec(4))))
-    bulk_write(
-        client,
+def live(node_client: OpenSearch) -> OpenSearch:
+    """items -> items-v1 with four documents p0..p3 (a 4-d text vector mapped, none set)."""
+    index = create_version(node_client, "items", build_index_body(MappingOptions(text=VectorSpec(4))))
+    report = bulk_write(
+        node_client,
         [index_action(index, f"p{i}", json.dumps({"title": f"t{i}"})) for i in range(4)],
         BulkOptions(initial_backoff=0.0),
     )
-    swap_alias(client, "items", index)
-    return client
+    assert report.ok == 4
+    swap_alias(node_client, "items", index)
+    return node_client
 
 
-def test_cf_vectors_from_parquet_are_set_and_the_mapping_is_added(
-    live: Any, cluster: FakeCluster, tmp_path: Path
-) -> None:
+def _source(client: OpenSearch, doc_id: str) -> dict[str, Any]:
+    return dict(client.get(index="items-v1", id=doc_id)["_source"])
+
+
+def _properties(client: OpenSearch) -> dict[str, Any]:
+    return dict(client.indices.get_mapping(index="items-v1")["items-v1"]["mappings"]["properties"])
+
+
+def test_cf_vectors_from_parquet_are_set_and_the_mapping_is_added(live: OpenSearch, tmp_path: Path) -> None:
     path = tmp_path / "cf.parquet"
     pq.write_table(
         pa.Table.from_pylist([{"item_id": f"p{i}", "vector": [float(i), 0.5]} for i in range(3)]), path
     )
     report = update_vectors(live, "items", path)
     assert (report.index, report.dim, report.updated, report.mapping_added) == ("items-v1", 2, 3, True)
-    index = cluster.indices["items-v1"]
-    assert index.docs["p2"] == {"title": "t2", "cf_vector": [2.0, 0.5]}  # only the vector field changed
-    assert "cf_vector" not in index.docs["p3"]
-    assert index.mappings["properties"]["cf_vector"]["method"]["space_type"] == "innerproduct"
-    assert index.mappings["properties"]["text_vector"]["dimension"] == 4
+    assert _source(live, "p2") == {"title": "t2", "cf_vector": [2.0, 0.5]}  # only the vector field changed
+    assert _source(live, "p3") == {"title": "t3"}
+    props = _properties(live)
+    assert props["cf_vector"]["type"] == "knn_vector" and props["cf_vector"]["dimension"] == 2
+    assert props["cf_vector"]["method"]["space_type"] == "innerproduct"
+    assert props["text_vector"]["dimension"] == 4
 
 
-def test_unknown_ids_and_bad_rows_are_reported_not_dropped(live: Any, tmp_path: Path) -> None:
+def test_unknown_ids_and_bad_rows_are_reported_not_dropped(live: OpenSearch, tmp_path: Path) -> None:
     path = tmp_path / "cf.jsonl"
     rows = [
         {"id": "p0", "vector": [1, 0]},
@@ -68,25 +80,33 @@ def test_unknown_ids_and_bad_rows_are_reported_not_dropped(live: Any, tmp_path: 
         (6, "invalid_json"),
     ]  # NaN is not JSON
     assert report.rejected == 4
+    assert [("cf_vector" in _source(live, f"p{i}")) for i in range(4)] == [True, False, False, False]
+    live.indices.refresh(index="items")
+    assert live.count(index="items")["count"] == 4  # the unknown id was not created
 
 
-def test_npz_vectors_and_normalisation(live: Any, cluster: FakeCluster, tmp_path: Path) -> None:
+def test_npz_vectors_and_normalisation(live: OpenSearch, tmp_path: Path) -> None:
     path = tmp_path / "cf.npz"
     np.savez(path, ids=np.array(["p0", "p1"]), vectors=np.array([[3.0, 4.0], [0.0, 2.0]], dtype=np.float32))
     assert [row for row, _, _ in read_vectors(path)] == [1, 2]
     update_vectors(live, "items", path, normalize=True, field_name="taste_vector")
-    assert cluster.indices["items-v1"].docs["p0"]["taste_vector"] == pytest.approx([0.6, 0.8])
+    assert _source(live, "p0")["taste_vector"] == pytest.approx([0.6, 0.8])
+    assert _source(live, "p1")["taste_vector"] == pytest.approx([0.0, 1.0])
+    assert _properties(live)["taste_vector"]["dimension"] == 2
 
 
-def test_a_vector_field_with_another_dimension_is_an_error_with_the_fix(live: Any, tmp_path: Path) -> None:
+def test_a_vector_field_with_another_dimension_is_an_error_with_the_fix(
+    live: OpenSearch, tmp_path: Path
+) -> None:
     path = tmp_path / "cf.jsonl"
     path.write_text(json.dumps({"id": "p0", "vector": [1.0, 2.0, 3.0]}) + "\n", encoding="utf-8")
     with pytest.raises(ClusterStateError, match="dimension 4.*have 3.*--cf-dim 3"):
         update_vectors(live, "items", path, field_name="text_vector")
+    assert "text_vector" not in _source(live, "p0")
 
 
-def test_unknown_target_says_to_load_first(client: Any, tmp_path: Path) -> None:
+def test_unknown_target_says_to_load_first(node_client: OpenSearch, tmp_path: Path) -> None:
     path = tmp_path / "cf.jsonl"
     path.write_text(json.dumps({"id": "p0", "vector": [1.0]}) + "\n", encoding="utf-8")
     with pytest.raises(ClusterStateError, match="mmltr index load"):
-        update_vectors(client, "items", path, spec=VectorSpec(1))
+        update_vectors(node_client, "items", path, spec=VectorSpec(1))

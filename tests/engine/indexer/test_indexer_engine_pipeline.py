@@ -1,3 +1,6 @@
+"""``load_catalog`` end to end into the embedded node: every row indexed or accounted for, versions and alias
+swaps, the embedding cache, CF vectors, and documents the cluster refuses (injected by the fault wrapper)."""
+
 from __future__ import annotations
 
 import json
@@ -7,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from opensearchpy import OpenSearch
 
 from indexer.cache import EmbeddingCache
 from indexer.errors import BulkFailure, CatalogError
@@ -14,13 +18,15 @@ from indexer.items import Reject
 from indexer.pipeline import LoadOptions, VectorOptions, load_catalog
 from indexer.rejects import RejectsFile
 from indexer.versions import list_versions, live_indices
-from indexer_fakecluster import FakeCluster
+from support.faults import Faults
 
 OPTIONS = LoadOptions(batch_size=16, queue_depth=2)
+# Keys the node adds to every index's settings on its own (not sent by the indexer).
+NODE_SETTINGS = {"creation_date", "provided_name", "uuid", "version"}
 
 
 def _load(
-    client: Any,
+    client: OpenSearch,
     catalog: Any,
     text: Any,
     image: Any,
@@ -40,9 +46,20 @@ def _load(
     )
 
 
+def _documents(client: OpenSearch, index: str) -> dict[str, dict[str, Any]]:
+    """Every stored document of ``index`` by id (the index is searchable: loads end with a refresh)."""
+    hits = client.search(index=index, body={"query": {"match_all": {}}, "size": 1000})["hits"]["hits"]
+    return {hit["_id"]: hit["_source"] for hit in hits}
+
+
+def _mappings(client: OpenSearch, index: str) -> dict[str, Any]:
+    return dict(client.indices.get_mapping(index=index)[index]["mappings"])
+
+
 def test_load_indexes_every_valid_row_and_accounts_for_every_other(
-    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
 ) -> None:
+    client = node_client
     rejects: list[Reject] = []
     events: dict[str, int] = {}
     report = load_catalog(
@@ -64,33 +81,38 @@ def test_load_indexes_every_valid_row_and_accounts_for_every_other(
     assert events["read"] == 121 and events["indexed"] == 120 and events["rejected"] == 7
     assert report.swapped and live_indices(client, "items") == ["items-v1"] == [report.index]
     assert report.searchable == 120 == client.count(index="items")["count"]
-    assert cluster.indices["items-v1"].settings["index"] == {
-        "knn": True,
-        "number_of_shards": 1,
-        "number_of_replicas": 0,
+    settings = client.indices.get_settings(index="items-v1")["items-v1"]["settings"]["index"]
+    assert {k: v for k, v in settings.items() if k not in NODE_SETTINGS} == {
+        "knn": "true",
+        "number_of_shards": "1",
+        "number_of_replicas": "0",
         "refresh_interval": "1s",
     }
 
 
 def test_documents_carry_unit_text_and_image_vectors_and_the_mapping_records_the_encoders(
-    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, image_encoder: Any
 ) -> None:
+    client = node_client
     _load(client, synthetic_dir, text_encoder, image_encoder)
-    index = cluster.indices["items-v1"]
-    for doc in index.docs.values():
+    docs = _documents(client, "items-v1")
+    assert len(docs) == 120
+    for doc in docs.values():
         assert len(doc["text_vector"]) == 32 and len(doc["image_vector"]) == 192
         assert np.linalg.norm(doc["text_vector"]) == pytest.approx(1.0, abs=1e-5)
         assert np.linalg.norm(doc["image_vector"]) == pytest.approx(1.0, abs=1e-5)
-    props = index.mappings["properties"]
+    mappings = _mappings(client, "items-v1")
+    props = mappings["properties"]
     assert props["text_vector"]["dimension"] == 32 and props["image_vector"]["dimension"] == 192
-    meta = index.mappings["_meta"]["mmltr"]
+    meta = mappings["_meta"]["mmltr"]
     assert meta["text_encoder"] == "hashing:32" and meta["image_encoder"] == "classical:v1"
     assert meta["text_fields"] == ["title"]
 
 
 def test_second_run_swaps_to_a_new_version_and_embeds_nothing_again(
-    client: Any, synthetic_dir: Any, text_encoder: Any, image_encoder: Any, tmp_path: Path
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, image_encoder: Any, tmp_path: Path
 ) -> None:
+    client = node_client
     with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
         first = _load(client, synthetic_dir, text_encoder, image_encoder, cache)
         inputs = (text_encoder.inputs, image_encoder.inputs)
@@ -102,9 +124,11 @@ def test_second_run_swaps_to_a_new_version_and_embeds_nothing_again(
     assert second.index == "items-v2" and second.previous == ["items-v1"] and second.deleted == []
     assert first.indexed == second.indexed == 120
     assert live_indices(client, "items") == ["items-v2"]
+    assert _documents(client, "items-v1") == _documents(client, "items-v2")  # cached vectors are the same
 
 
-def test_keep_limits_old_versions(client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+def test_keep_limits_old_versions(node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any) -> None:
+    client = node_client
     options = LoadOptions(batch_size=64, keep=1)
     for _ in range(3):
         report = _load(client, synthetic_dir, text_encoder, None, options=options)
@@ -116,8 +140,9 @@ def test_keep_limits_old_versions(client: Any, synthetic_dir: Any, text_encoder:
 
 
 def test_strict_aborts_deletes_the_new_version_and_leaves_the_alias(
-    client: Any, synthetic_dir: Any, text_encoder: Any
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any
 ) -> None:
+    client = node_client
     _load(client, synthetic_dir, text_encoder, None)
     with pytest.raises(CatalogError, match="--strict"):
         _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(strict=True))
@@ -126,12 +151,10 @@ def test_strict_aborts_deletes_the_new_version_and_leaves_the_alias(
 
 
 def test_documents_the_cluster_refuses_are_reported_and_block_the_swap(
-    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any
+    node_client: OpenSearch, faults: Faults, synthetic_dir: Any, text_encoder: Any
 ) -> None:
-    cluster.fail_ids = {
-        "p000010": (400, "mapper_parsing_exception"),
-        "p000011": (400, "mapper_parsing_exception"),
-    }
+    client = node_client
+    faults.fail_doc("p000010", "p000011", status=400, error_type="mapper_parsing_exception")
     rejects: list[Reject] = []
     with pytest.raises(BulkFailure, match="2 document"):
         _load(client, synthetic_dir, text_encoder, None, rejects=rejects)
@@ -139,20 +162,24 @@ def test_documents_the_cluster_refuses_are_reported_and_block_the_swap(
     assert sorted(r.id for r in refused) == ["p000010", "p000011"]
     assert all(r.kind == "cluster_refused" and r.row is not None for r in refused)
     assert list_versions(client, "items") == [] and live_indices(client, "items") == []
+    assert client.cat.indices(format="json") == []  # the aborted version was deleted
 
 
 def test_max_failed_lets_a_run_with_some_refused_documents_go_live(
-    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any
+    node_client: OpenSearch, faults: Faults, synthetic_dir: Any, text_encoder: Any
 ) -> None:
-    cluster.fail_ids = {"p000010": (400, "mapper_parsing_exception")}
+    client = node_client
+    faults.fail_doc("p000010", status=400, error_type="mapper_parsing_exception")
     report = _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(max_failed=1))
     assert report.indexed == 120 and [f.id for f in report.failed] == ["p000010"]  # 121 valid without images
     assert report.rows_read == report.indexed + report.rejected and report.swapped
+    assert client.count(index="items")["count"] == 120 and "p000010" not in _documents(client, "items")
 
 
 def test_a_catalogue_with_no_valid_row_does_not_replace_the_live_version(
-    client: Any, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
 ) -> None:
+    client = node_client
     _load(client, synthetic_dir, text_encoder, None)
     empty = tmp_path / "bad.jsonl"
     empty.write_text('{"title": "no id"}\n', encoding="utf-8")
@@ -162,8 +189,9 @@ def test_a_catalogue_with_no_valid_row_does_not_replace_the_live_version(
 
 
 def test_cf_vectors_are_applied_before_the_swap(
-    client: Any, cluster: FakeCluster, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
 ) -> None:
+    client = node_client
     vectors = tmp_path / "cf.jsonl"
     vectors.write_text(
         "".join(json.dumps({"id": f"p{i:06d}", "vector": [float(i), 1.0, 0.0]}) + "\n" for i in range(5)),
@@ -177,13 +205,17 @@ def test_cf_vectors_are_applied_before_the_swap(
         options=LoadOptions(cf_vectors=vectors, vectors=VectorOptions(engine="lucene")),
     )
     assert report.cf_updated == 5
-    index = cluster.indices[report.index]
-    assert index.docs["p000003"]["cf_vector"] == [3.0, 1.0, 0.0]
-    assert index.mappings["properties"]["cf_vector"]["dimension"] == 3
-    assert index.mappings["properties"]["cf_vector"]["method"]["space_type"] == "innerproduct"
+    assert client.get(index=report.index, id="p000003")["_source"]["cf_vector"] == [3.0, 1.0, 0.0]
+    props = _mappings(client, report.index)["properties"]
+    assert props["cf_vector"]["dimension"] == 3
+    assert props["cf_vector"]["method"]["space_type"] == "innerproduct"
 
 
-def test_searches_during_a_reload_never_fail(client: Any, synthetic_dir: Any, text_encoder: Any) -> None:
+def test_searches_during_a_reload_never_fail(
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any
+) -> None:
+    """Unlike the engine load test (default keep), keep=0 deletes the old version right after each swap."""
+    client = node_client
     _load(client, synthetic_dir, text_encoder, None)
     stop = threading.Event()
     results: list[int] = []
@@ -209,20 +241,21 @@ def test_searches_during_a_reload_never_fail(client: Any, synthetic_dir: Any, te
         stop.set()
         searcher.join()
     assert errors == [] and len(results) > 0 and set(results) == {121}  # 121 valid rows without images
+    assert [(v.name, v.live) for v in list_versions(client, "items")] == [("items-v3", True)]
 
 
 def test_rejects_file_collects_validation_embedding_and_cluster_rejects(
-    client: Any,
-    cluster: FakeCluster,
+    node_client: OpenSearch,
+    faults: Faults,
     synthetic_dir: Any,
     text_encoder: Any,
     image_encoder: Any,
     tmp_path: Path,
 ) -> None:
-    cluster.fail_ids = {"p000020": (400, "mapper_parsing_exception")}
+    faults.fail_doc("p000020", status=400, error_type="mapper_parsing_exception")
     with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
         load_catalog(
-            client,
+            node_client,
             synthetic_dir.path,
             text_encoder=text_encoder,
             image_encoder=image_encoder,
@@ -232,3 +265,4 @@ def test_rejects_file_collects_validation_embedding_and_cluster_rejects(
     lines = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert sorted(x["stage"] for x in lines) == ["embed", "index"] + ["validate"] * 6
     assert all(x["source"] == str(synthetic_dir.path) for x in lines)
+    assert next(x for x in lines if x["stage"] == "index")["id"] == "p000020"

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 import orjson
 
-from .items import Item
+from .items import CONTRACT_FIELDS, Item
 
 TEXT_VECTOR = "text_vector"
 IMAGE_VECTOR = "image_vector"
 CF_VECTOR = "cf_vector"
 VECTOR_FIELDS = (TEXT_VECTOR, IMAGE_VECTOR, CF_VECTOR)
+_SCALAR_FIELDS = tuple(f for f in CONTRACT_FIELDS if f not in ("id", "title", "attributes"))
 
 
 def category_levels(category: str | None) -> list[str]:
@@ -33,17 +34,7 @@ def build_document(
     item: Item, text_vector: np.ndarray | None = None, image_vector: np.ndarray | None = None
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {"id": item.id, "title": item.title}
-    for name in (
-        "description",
-        "brand",
-        "category",
-        "color",
-        "price",
-        "rating",
-        "popularity",
-        "image",
-        "created_at",
-    ):
+    for name in _SCALAR_FIELDS:
         value = getattr(item, name)
         if value is not None:
             doc[name] = value

@@ -5,18 +5,18 @@ from opening the same directory, because two writers would each hold a stale in-
 """
 from __future__ import annotations
 
-import base64
 import fnmatch
 import logging
 import os
 import threading
 import time
-import uuid as uuid_mod
 from pathlib import Path
 from typing import Any, Callable
 
 from . import errors, jsonutil
 from .mapping import Mapping
+from .names import (_alias_meta, _deep_merge, _listify, _short_uuid, _unwrap_mappings, _version_id,
+                    new_doc_id, validate_index_name)
 from .settings import DEFAULTS, check_updatable, nest, normalize
 from .shard import IndexShard, Prepared, WriteResult
 from .storage import Storage
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "2.19.0"
 CLUSTER_NAME = "mmltr-embedded"
-_INVALID_CHARS = set('\\/*?"<>| ,#:')
 
 
 class Node:
@@ -155,59 +154,9 @@ class Node:
     # --- aliases -------------------------------------------------------------------------------------------
     def update_aliases(self, actions: list[dict[str, Any]]) -> None:
         """Apply ``add``/``remove``/``remove_index`` actions atomically (all or nothing, one transaction)."""
-        if not isinstance(actions, list) or not actions:
-            raise errors.action_validation("no actions specified")
-        with self.lock:
-            removes: list[tuple[str, str]] = []
-            adds: list[tuple[str, str, dict]] = []
-            drop_indices: list[str] = []
-            view = {a: dict(m) for a, m in self.aliases.items()}
-            for action in actions:
-                if not isinstance(action, dict) or len(action) != 1:
-                    raise errors.parsing("[aliases] actions must be objects with a single key")
-                (kind, spec), = action.items()
-                if kind not in ("add", "remove", "remove_index"):
-                    raise errors.parsing(f"Unsupported action [{kind}]")
-                if not isinstance(spec, dict):
-                    raise errors.parsing(f"[{kind}] must be an object")
-                indices = _listify(spec.get("index")) + _listify(spec.get("indices"))
-                aliases = _listify(spec.get("alias")) + _listify(spec.get("aliases"))
-                if not indices:
-                    raise errors.action_validation("One of [index/indices] is required")
-                names = [n for expr in indices for n in self.resolve_names(expr, allow_aliases=False)]
-                if kind == "remove_index":
-                    drop_indices.extend(names)
-                    continue
-                if not aliases:
-                    raise errors.action_validation(f"[{kind}] requires an [alias] to be set")
-                for alias in aliases:
-                    if kind == "add":
-                        if alias in self.indices:
-                            raise errors.EngineError(
-                                "invalid_alias_name_exception",
-                                f"Invalid alias name [{alias}]: an index or data stream exists with the same name "
-                                "as the alias", 400)
-                        meta = _alias_meta({k: v for k, v in spec.items()
-                                            if k not in ("index", "indices", "alias", "aliases")})
-                        for name in names:
-                            view.setdefault(alias, {})[name] = meta
-                            adds.append((alias, self.indices[name].uuid, meta))
-                    else:
-                        matched = [a for a in list(view) if fnmatch.fnmatchcase(a, alias)]
-                        hit = False
-                        for a in matched:
-                            for name in names:
-                                if name in view.get(a, {}):
-                                    del view[a][name]
-                                    removes.append((a, self.indices[name].uuid))
-                                    hit = True
-                        if not hit and not spec.get("must_exist") is False:
-                            raise errors.EngineError("aliases_not_found_exception", f"aliases [{alias}] missing",
-                                                     404, **{"resource.type": "aliases", "resource.id": alias})
-            self.storage.apply_alias_actions(removes, adds)
-            self.aliases = {a: m for a, m in view.items() if m}
-            for name in drop_indices:
-                self.delete_indices(name)
+        from .aliases import apply_alias_actions
+
+        apply_alias_actions(self, actions)
 
     # --- name resolution -----------------------------------------------------------------------------------
     def resolve_names(self, expression: str | list[str] | None, *, allow_no_indices: bool = False,
@@ -356,76 +305,6 @@ class Node:
     def prepare_for(self, shard: IndexShard, doc_id: str, source: bytes | None, source_obj: Any,
                     mapping: Mapping) -> Prepared:
         return shard.prepare(doc_id, source, source_obj, mapping)
-
-
-def validate_index_name(name: str) -> None:
-    if not name:
-        raise errors.invalid_index_name(name, "must not be empty")
-    if name != name.lower():
-        raise errors.invalid_index_name(name, "must be lowercase")
-    bad = sorted(ch for ch in set(name) if ch in _INVALID_CHARS)
-    if bad:
-        raise errors.invalid_index_name(name, f"must not contain the following characters {sorted(_INVALID_CHARS)}")
-    if name[0] in "_-+":
-        raise errors.invalid_index_name(name, "must not start with '_', '-', or '+'")
-    if name in (".", ".."):
-        raise errors.invalid_index_name(name, "must not be '.' or '..'")
-    if len(name.encode()) > 255:
-        raise errors.invalid_index_name(name, "index name is too long, (" + str(len(name.encode())) + " > 255)")
-
-
-def new_doc_id() -> str:
-    """OpenSearch-style auto ids: 20 URL-safe base64 characters, time-ordered prefix."""
-    raw = int(time.time() * 1000).to_bytes(6, "big") + os.urandom(9)
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")[:20]
-
-
-def _short_uuid() -> str:
-    return base64.urlsafe_b64encode(uuid_mod.uuid4().bytes).decode().rstrip("=")[:22]
-
-
-def _version_id(version: str) -> str:
-    parts = [int(p) for p in (version.split("-")[0].split(".") + ["0", "0"])[:3]]
-    return str(136000000 + parts[0] * 1000000 + parts[1] * 10000 + parts[2] * 100 + 99)
-
-
-def _unwrap_mappings(body: Any) -> dict[str, Any]:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise errors.mapper_parsing("Failed to parse mapping: [mappings] must be an object")
-    if "_doc" in body and isinstance(body["_doc"], dict) and len(body) == 1:
-        return body["_doc"]
-    return body
-
-
-def _alias_meta(spec: Any) -> dict[str, Any]:
-    if not isinstance(spec, dict):
-        return {}
-    meta = {}
-    for key in ("is_write_index", "filter", "routing", "index_routing", "search_routing", "is_hidden"):
-        if key in spec:
-            meta[key] = spec[key]
-    if "filter" in meta:
-        raise errors.illegal_argument("filtered aliases are not supported by the embedded node")
-    return meta
-
-
-def _listify(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def _deep_merge(base: Any, patch: Any) -> Any:
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return patch
-    out = dict(base)
-    for key, value in patch.items():
-        out[key] = _deep_merge(base[key], value) if key in base and isinstance(value, dict) else value
-    return out
 
 
 _NODES: dict[str, tuple[Node, int]] = {}

@@ -19,7 +19,8 @@ from . import errors, jsonutil
 from .analysis import get_analyzer
 from .mapping import Mapping
 from .parsed_doc import ParsedDoc, parse_document
-from .segment import Segment, SegmentBuilder, merge_segments
+from .merge import merge_segments
+from .segment import Segment, SegmentBuilder
 from .settings import parse_interval
 from .storage import Storage
 

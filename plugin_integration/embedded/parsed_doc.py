@@ -48,13 +48,14 @@ def parse_document(mapping: Mapping, source: Any, doc_id: str) -> tuple[ParsedDo
 class _Parser:
     def __init__(self, mapping: Mapping, doc_id: str) -> None:
         self.mapping = mapping
+        self.fields = mapping.fields
         self.doc_id = doc_id
         self.doc = ParsedDoc()
         self.update: dict[str, Any] = {}
 
     def parse_object(self, obj: dict[str, Any], path: str) -> None:
         for key, value in obj.items():
-            if not isinstance(key, str) or not key.strip(". ") or ".." in key:
+            if not key or key[0] == "." or key[-1] == "." or ".." in key or not key.strip(". "):
                 raise errors.mapper_parsing(
                     f"failed to parse: field name cannot be empty or contain only dots: [{key}] in document "
                     f"with id '{self.doc_id}'")
@@ -62,9 +63,12 @@ class _Parser:
             self.parse_value(full, value)
 
     def parse_value(self, path: str, value: Any) -> None:
-        mapper = self.mapping.field(path)
+        mapper = self.fields.get(path)
         if mapper is not None:
-            self.add_field(mapper, value)
+            if type(value) is not list and value is not None and mapper.type != "knn_vector":
+                self.add_scalar(mapper, value)  # the common case: one scalar value
+            else:
+                self.add_field(mapper, value)
             return
         obj_mapper = self.mapping.objects.get(path)
         if obj_mapper is not None:
@@ -143,10 +147,10 @@ class _Parser:
             raise self._fail(mapper, item, f"Can't get text on a START_OBJECT at field [{mapper.path}]",
                              "illegal_state_exception")
         if ftype == "text":
-            text = _as_text(item)
+            text = item if type(item) is str else _as_text(item)
             self.doc.text.setdefault(mapper.path, []).append(text)
         elif ftype == "keyword":
-            text = _as_text(item)
+            text = item if type(item) is str else _as_text(item)
             limit = mapper.params.get("ignore_above")
             if limit is None or len(text) <= int(limit):
                 self.doc.keywords.setdefault(mapper.path, []).append(text)

@@ -234,12 +234,16 @@ class SegmentBuilder:
             buf = self.fields.get(path)
             if buf is None:
                 buf = self.fields[path] = _FieldBuffer(mapper.has_norms)
-            counts: Counter[str] = Counter()
-            length = 0
-            for tokens in token_lists:
-                counts.update(tokens)
-                length += len(tokens)
-            self._add_terms(buf, local, counts, length)
+            if len(token_lists) == 1:
+                tokens = token_lists[0]
+                self._add_terms(buf, local, Counter(tokens), len(tokens))
+            else:
+                counts: Counter[str] = Counter()
+                length = 0
+                for tokens in token_lists:
+                    counts.update(tokens)
+                    length += len(tokens)
+                self._add_terms(buf, local, counts, length)
         for path, values in parsed.keywords.items():
             buf = self.fields.get(path)
             if buf is None:
@@ -257,14 +261,17 @@ class SegmentBuilder:
         if not counts:
             return
         term_ids = buf.term_ids
-        for term, freq in counts.items():
+        terms = buf.terms
+        tids = []
+        for term in counts:  # one dict probe per unique term; the appends below run in C
             tid = term_ids.get(term)
             if tid is None:
-                tid = term_ids[term] = len(buf.terms)
-                buf.terms.append(term)
-            buf.tids.append(tid)
-            buf.docs.append(local)
-            buf.freqs.append(freq)
+                tid = term_ids[term] = len(terms)
+                terms.append(term)
+            tids.append(tid)
+        buf.tids.extend(tids)
+        buf.docs.extend([local] * len(tids))
+        buf.freqs.extend(counts.values())
         buf.lengths[local] = length
 
     def delete(self, local: int) -> None:

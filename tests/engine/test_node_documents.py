@@ -162,3 +162,11 @@ def test_unknown_index_errors(client):
     with pytest.raises(NotFoundError):
         client.indices.delete(index="missing")
     assert client.search(index="missing", ignore_unavailable=True)["hits"]["hits"] == []
+
+
+def test_bulk_update_noop_reports_the_current_version(items):
+    items.index(index="items", id="n", body={"title": "same", "price": 1}, refresh=True)
+    r = items.bulk(body=[{"update": {"_index": "items", "_id": "n"}}, {"doc": {"price": 1}}])
+    item = r["items"][0]["update"]
+    assert r["errors"] is False
+    assert (item["result"], item["status"], item["_version"], item["_seq_no"]) == ("noop", 200, 1, 0)

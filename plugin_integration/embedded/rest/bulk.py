@@ -137,7 +137,8 @@ def _prepare_item(node: Any, batch: dict[str, Any], kind: str, meta: dict[str, A
         pending_sources = {k: v for k, v in batch["sources"].items()}
         update_kind, new_source = node.prepare_update(shard, doc_id, body, pending_sources)
         if update_kind == "noop":
-            raise _Noop()
+            current = shard.exists_pending(doc_id, pending) or (0, 0)
+            raise _Noop(current[0], current[1])
         raw = None
     else:
         op_type = meta.get("op_type", kind)
@@ -160,8 +161,12 @@ def _prepare_item(node: Any, batch: dict[str, Any], kind: str, meta: dict[str, A
 
 
 class _Noop(errors.EngineError):
-    def __init__(self) -> None:
+    """An update that changes nothing: reported as ``result: noop`` with the current version, not an error."""
+
+    def __init__(self, seq_no: int, version: int) -> None:
         super().__init__("noop", "noop", 200)
+        self.seq_no = seq_no
+        self.version = version
 
 
 def _int(value: Any) -> int | None:
@@ -170,6 +175,7 @@ def _int(value: Any) -> int | None:
 
 def _error_item(kind: str, index: str, doc_id: str | None, exc: errors.EngineError) -> dict[str, Any]:
     if isinstance(exc, _Noop):
-        return {kind: {"_index": index, "_id": doc_id, "result": "noop", "status": 200,
-                       "_shards": {"total": 0, "successful": 0, "failed": 0}}}
+        return {kind: {"_index": index, "_id": doc_id, "_version": exc.version, "result": "noop",
+                       "_shards": {"total": 0, "successful": 0, "failed": 0}, "_seq_no": exc.seq_no,
+                       "_primary_term": 1, "status": 200}}
     return {kind: {"_index": index, "_id": doc_id, "status": exc.status, "error": exc.cause_body()}}

@@ -80,6 +80,12 @@ from .rejects import RejectsFile
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CF item vectors to apply to the new version before it goes live.",
 )
+@click.option(
+    "--carry-vectors/--no-carry-vectors",
+    default=True,
+    show_default=True,
+    help="Copy vector fields this load does not compute (CF vectors) from the live version, by id.",
+)
 @click.option("--max-title-chars", default=1000, show_default=True, type=click.IntRange(1))
 @click.option("--max-text-chars", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option(
@@ -123,6 +129,7 @@ def load(
     hnsw_ef_construction: int,
     cf_dim: int | None,
     cf_vectors: Path | None,
+    carry_vectors: bool,
     max_title_chars: int,
     max_text_chars: int,
     replicas: int | None,
@@ -196,6 +203,7 @@ def load(
             keep=keep,
             max_failed=max_failed,
             cf_vectors=cf_vectors,
+            carry_vectors=carry_vectors,
             swap=not no_swap,
         )
         cache = (

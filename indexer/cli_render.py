@@ -77,6 +77,15 @@ def load_summary(report: LoadReport, rejects_path: str | None) -> Table:
         rows.append(("image URLs not embedded", f"{report.embed.image_url_skipped:,}"))
     if report.cf_updated or report.cf_failed:
         rows.append(("cf vectors set / failed", f"{report.cf_updated:,} / {report.cf_failed:,}"))
+    carried = report.carried
+    if carried.fields:
+        rows.append(
+            (
+                f"carried from {carried.source}",
+                f"{', '.join(carried.fields)}: {carried.copied:,} copied, {carried.dropped:,} dropped "
+                f"(left the catalogue), {len(carried.failed):,} failed",
+            )
+        )
     rows += [
         ("time", f"{report.seconds:,.1f} s ({rate:,.0f} docs/s)"),
         (

@@ -1,10 +1,11 @@
 """``index load``: catalogue -> items -> vectors -> documents -> new version -> alias, with stages overlapped.
 
-A load creates ``<alias>-v<N+1>`` with load settings, runs the overlapped stages (``stages.py``: reader
-thread, embed thread, bulk in the calling thread; rejects of every stage go to ``on_reject``), then finalizes
-the version (live settings, refresh, count check), applies CF vectors if given, swaps the alias atomically
-and prunes old versions. Any failure before the swap deletes the new version and leaves the alias where it
-was.
+A load creates ``<alias>-v<N+1>`` with load settings and runs the overlapped stages (``stages.py``: reader
+thread, embed thread, bulk in the calling thread; rejects of every stage go to ``on_reject``). It then
+completes the version: CF vectors from ``cf_vectors`` if given; vector fields the load does not compute
+carried over from the live version (``carry.py``: CF vectors set by ``update-vectors`` survive a reload);
+live settings, refresh and a count check. Last it swaps the alias atomically and prunes old versions. Any
+failure before the swap deletes the new version and leaves the alias where it was.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from .bulk import BulkOptions, FailedDoc
+from .documents import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
 from .cache import EmbeddingCache
+from .carry import CarryReport, carry_vectors
 from .catalog import CatalogStats, Limits, read_catalog
 from .embedding import EmbedStats, Embedder
 from .encoders.base import Encoder
@@ -63,6 +66,7 @@ class LoadOptions:
     max_failed: int = 0
     queue_depth: int = 4
     cf_vectors: Path | None = None
+    carry_vectors: bool = True
     swap: bool = True
 
 
@@ -79,6 +83,7 @@ class LoadReport:
     searchable: int = 0
     cf_updated: int = 0
     cf_failed: int = 0
+    carried: CarryReport = field(default_factory=CarryReport)
     swapped: bool = False
     previous: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -170,33 +175,13 @@ def load_catalog(
                 f"{report.index} was deleted and '{options.alias}' was not changed. Failed ids are in the "
                 f"rejects file; fix them or raise --max-failed"
             )
-        report.searchable = _finalize(client, report.index, options, report.indexed)
         if options.cf_vectors is not None:
-            from .update_vectors import update_vectors
-
-            spec = options.vectors.spec(1, options.vectors.cf_space_type)
-            cf = update_vectors(
-                client,
-                report.index,
-                options.cf_vectors,
-                spec=spec,
-                bulk_options=options.bulk,
-                on_reject=on_reject,
+            report.cf_updated, report.cf_failed = _apply_cf(
+                client, options, options.cf_vectors, report.index, on_reject
             )
-            report.cf_updated, report.cf_failed = cf.updated, len(cf.failed) + cf.rejected
-            for failure in cf.failed:  # the documents are indexed; only their CF vector is missing
-                if on_reject is not None:
-                    on_reject(
-                        Reject(
-                            failure.row,
-                            failure.id,
-                            f"cf vector update failed: {failure.reason}",
-                            "cf_vector",
-                            stage="update",
-                            source=str(options.cf_vectors),
-                            kind="cluster_refused",
-                        )
-                    )
+        if options.carry_vectors:
+            report.carried = _carry(client, options, report.index, text_encoder, image_encoder, on_reject)
+        report.searchable = _finalize(client, report.index, options, report.indexed)
     except BaseException:
         log.warning("load aborted; deleting %s (alias '%s' unchanged)", report.index, options.alias)
         delete_version(client, report.index)
@@ -209,6 +194,60 @@ def load_catalog(
         report.deleted = prune_versions(client, options.alias, options.keep)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _apply_cf(
+    client: Any, options: LoadOptions, path: Path, index: str, on_reject: Callable[[Reject], None] | None
+) -> tuple[int, int]:
+    """Set CF vectors from ``path`` on the new version; returns (updated, failed or rejected)."""
+    from .update_vectors import update_vectors
+
+    spec = options.vectors.spec(1, options.vectors.cf_space_type)
+    cf = update_vectors(client, index, path, spec=spec, bulk_options=options.bulk, on_reject=on_reject)
+    for failure in cf.failed if on_reject is not None else ():  # the document is indexed; its vector is not
+        on_reject(
+            Reject(
+                failure.row,
+                failure.id,
+                f"cf vector update failed: {failure.reason}",
+                CF_VECTOR,
+                stage="update",
+                source=str(path),
+                kind="cluster_refused",
+            )
+        )
+    return cf.updated, len(cf.failed) + cf.rejected
+
+
+def _carry(
+    client: Any,
+    options: LoadOptions,
+    index: str,
+    text_encoder: Encoder | None,
+    image_encoder: Encoder | None,
+    on_reject: Callable[[Reject], None] | None,
+) -> CarryReport:
+    """Copy vectors this load does not compute (CF vectors) from the live version.
+
+    A failure is reported to ``on_reject`` but not counted as a rejected row: the document itself is indexed.
+    """
+    written = {TEXT_VECTOR} if text_encoder else set()
+    written |= {IMAGE_VECTOR} if image_encoder else set()
+    written |= {CF_VECTOR} if options.cf_vectors is not None else set()
+    carried = carry_vectors(client, options.alias, index, written=written, bulk_options=options.bulk)
+    for failure in carried.failed if on_reject is not None else ():
+        on_reject(
+            Reject(
+                failure.row,
+                failure.id,
+                f"could not carry {', '.join(carried.fields)} over from {carried.source}: {failure.reason}",
+                ",".join(carried.fields),
+                stage="update",
+                source=carried.source,
+                kind="cluster_refused",
+            )
+        )
+    return carried
 
 
 def _mapping_options(

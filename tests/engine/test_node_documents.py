@@ -110,6 +110,24 @@ def test_malformed_bulk_fails_whole_request(items):
     assert items.count(index="items")["count"] == 0
 
 
+def test_bulk_restores_the_garbage_collector_state(items):
+    """The node pauses the cyclic collector during a bulk request; it must come back as it was, even on error."""
+    import gc
+    assert gc.isenabled()
+    items.bulk(body=[{"index": {"_index": "items", "_id": "g1"}}, {"title": "a"}], refresh=True)
+    assert gc.isenabled()
+    with pytest.raises(RequestError):
+        items.bulk(body='{"index": {"_index": "items"}}\n{"title": "ok"}\nnot json\n{"a": 1}\n')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        items.bulk(body=[{"index": {"_index": "items", "_id": "g2"}}, {"title": "b"}], refresh=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert items.count(index="items")["count"] == 2
+
+
 def test_nan_and_bad_vectors_are_rejected(items):
     with pytest.raises(RequestError):
         items.index(index="items", id="n", body='{"title": "x", "vec": [1, NaN, 2]}')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,77 @@ def test_cf_vectors_are_applied_before_the_swap(
     props = _mappings(client, report.index)["properties"]
     assert props["cf_vector"]["dimension"] == 3
     assert props["cf_vector"]["method"]["space_type"] == "innerproduct"
+
+
+def test_a_reload_carries_cf_vectors_over_from_the_live_version(
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+) -> None:
+    """CF vectors set by update-vectors are not in the catalogue; a reload must not drop them."""
+    from indexer.update_vectors import update_vectors
+
+    client = node_client
+    lucene = LoadOptions(vectors=VectorOptions(engine="lucene"))
+    _load(client, synthetic_dir, text_encoder, None, options=lucene)
+    vectors = tmp_path / "cf.jsonl"
+    vectors.write_text(
+        "".join(json.dumps({"id": f"p{i:06d}", "vector": [float(i), 1.0]}) + "\n" for i in range(10)),
+        encoding="utf-8",
+    )
+    assert update_vectors(client, "items", vectors).updated == 10
+    smaller = tmp_path / "smaller.jsonl"  # the catalogue without p000000..p000002 (and p000000's duplicate)
+    lines = synthetic_dir.path.read_text(encoding="utf-8").splitlines()
+    gone = tuple(f'{{"id": "p00000{i}"' for i in range(3))
+    kept = [line for line in lines if not line.startswith(gone)]
+    assert len(lines) - len(kept) == 4
+    smaller.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    options = replace(OPTIONS, images_dir=synthetic_dir.images_dir)
+    rejects: list[Reject] = []
+    report = load_catalog(
+        client, smaller, text_encoder=text_encoder, options=options, on_reject=rejects.append
+    )
+    carried = report.carried
+    assert (carried.source, carried.fields) == ("items-v1", ("cf_vector",))
+    assert (carried.copied, carried.dropped) == (7, 3)
+    assert carried.failed == [] and report.index == "items-v2" and report.swapped
+    assert not [r for r in rejects if r.stage == "update"]
+    docs = _documents(client, "items")
+    assert len(docs) == report.indexed == 118 and sum("cf_vector" in doc for doc in docs.values()) == 7
+    assert docs["p000009"]["cf_vector"] == [9.0, 1.0]
+    props = _mappings(client, "items-v2")["properties"]
+    assert props["cf_vector"] == _mappings(client, "items-v1")["properties"]["cf_vector"]
+    hits = client.search(
+        index="items", body={"query": {"knn": {"cf_vector": {"vector": [1.0, 0.0], "k": 3}}}, "size": 3}
+    )["hits"]["hits"]
+    assert [hit["_id"] for hit in hits] == ["p000009", "p000008", "p000007"]  # searchable after the swap
+    without = load_catalog(
+        client, smaller, text_encoder=text_encoder, options=replace(options, carry_vectors=False)
+    )
+    assert without.carried.fields == () and "cf_vector" not in _mappings(client, without.index)["properties"]
+
+
+def test_carried_vectors_the_cluster_refuses_are_reported_by_id(
+    node_client: OpenSearch, faults: Faults, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+) -> None:
+    from indexer.carry import carry_vectors
+    from indexer.update_vectors import update_vectors
+
+    client = node_client
+    lucene = LoadOptions(vectors=VectorOptions(engine="lucene"))
+    _load(client, synthetic_dir, text_encoder, None, options=lucene)
+    vectors = tmp_path / "cf.npz"
+    np.savez(vectors, ids=np.array(["p000001", "p000002", "p000003"]), vectors=np.eye(3, dtype=np.float32))
+    update_vectors(client, "items", vectors)
+    no_swap = LoadOptions(swap=False, carry_vectors=False)
+    target = _load(client, synthetic_dir, text_encoder, None, options=no_swap)
+    faults.fail_doc("p000002", status=400, error_type="mapper_parsing_exception", reason="injected")
+    carried = carry_vectors(client, "items", target.index, written={"text_vector"})
+    assert (carried.copied, carried.dropped) == (2, 0)
+    assert [(f.id, f.status) for f in carried.failed] == [("p000002", 400)]
+    assert "injected" in carried.failed[0].reason
+    client.indices.refresh(index=target.index)
+    assert client.get(index=target.index, id="p000003")["_source"]["cf_vector"] == [0.0, 0.0, 1.0]
+    assert "cf_vector" not in client.get(index=target.index, id="p000002")["_source"]
+    assert carry_vectors(client, "nothing-here", target.index, written=()).fields == ()  # no live version
 
 
 def test_searches_during_a_reload_never_fail(

@@ -9,7 +9,6 @@ import click
 from rich.console import Console
 
 from .cli_common import EXIT_REJECTED, default_rejects_path, friendly_errors
-from .items import Reject
 from .rejects import RejectsFile
 
 
@@ -92,7 +91,7 @@ def update_vectors_cmd(
     """Set a vector field (CF item vectors by default) on existing documents, without re-embedding."""
     from .cli_render import update_summary
     from .mappings import VectorSpec
-    from .update_vectors import update_vectors
+    from .update_vectors import failure_rejects, update_vectors
 
     rejects_path = default_rejects_path(ctx.data_dir, f"{alias}-{field_name}", rejects)
     with RejectsFile(rejects_path) as rejects_file:
@@ -105,18 +104,8 @@ def update_vectors_cmd(
             normalize=normalize,
             on_reject=rejects_file,
         )
-        for failure in report.failed:
-            rejects_file(
-                Reject(
-                    failure.row,
-                    failure.id,
-                    f"HTTP {failure.status} {failure.reason}",
-                    field_name,
-                    stage="update",
-                    source=str(vectors),
-                    kind="cluster_refused",
-                )
-            )
+        for rejected in failure_rejects(report, vectors):
+            rejects_file(rejected)
     Console().print(update_summary(report, str(rejects_path)))
     if report.rejected or report.failed:
         raise click.exceptions.Exit(EXIT_REJECTED)

@@ -83,7 +83,7 @@ def load_summary(report: LoadReport, rejects_path: str | None) -> Table:
             (
                 f"carried from {carried.source}",
                 f"{', '.join(carried.fields)}: {carried.copied:,} copied, {carried.dropped:,} dropped "
-                f"(left the catalogue), {len(carried.failed):,} failed",
+                f"(left the catalogue)",
             )
         )
     rows += [

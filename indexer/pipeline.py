@@ -2,10 +2,11 @@
 
 A load creates ``<alias>-v<N+1>`` with load settings and runs the overlapped stages (``stages.py``: reader
 thread, embed thread, bulk in the calling thread; rejects of every stage go to ``on_reject``). It then
-completes the version: CF vectors from ``cf_vectors`` if given; vector fields the load does not compute
-carried over from the live version (``carry.py``: CF vectors set by ``update-vectors`` survive a reload);
-live settings, refresh and a count check. Last it swaps the alias atomically and prunes old versions. Any
-failure before the swap deletes the new version and leaves the alias where it was.
+completes the version: CF vectors from ``cf_vectors`` if given; live settings, refresh and a count check.
+Vector fields the load does not compute are carried over from the live version while the documents are
+built (``carry.py``: CF vectors set by ``update-vectors`` survive a reload). Last it swaps the alias
+atomically and prunes old versions. Any failure before the swap deletes the new version and leaves the alias
+where it was.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from .bulk import BulkOptions, FailedDoc
 from .documents import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
 from .cache import EmbeddingCache
-from .carry import CarryReport, carry_vectors
+from .carry import Carrier, CarryReport, plan_carry
 from .catalog import CatalogStats, Limits, read_catalog
 from .embedding import EmbedStats, Embedder
 from .encoders.base import Encoder
@@ -120,6 +121,7 @@ def load_catalog(
         emit("rejected", 1)
 
     body = build_index_body(_mapping_options(options, text_encoder, image_encoder, catalog, meta))
+    carrier = _plan_carry(client, options, text_encoder, image_encoder)
     report.index = create_version(client, options.alias, body)
     embedder = Embedder(
         text_encoder,
@@ -129,6 +131,8 @@ def load_catalog(
         image_batch_size=options.batch_size,
     )
     try:
+        if carrier is not None:
+            carrier.map_into(report.index)
         stats = CatalogStats()
         items = read_catalog(
             catalog,
@@ -149,7 +153,9 @@ def load_catalog(
             bulk_options=options.bulk,
             reject=reject,
             emit=emit,
+            carrier=carrier,
         )
+        report.carried = carrier.report() if carrier is not None else CarryReport()
         report.rows_read, report.embed = stats.rows_read, embedder.stats
         report.reasons.update(stats.reasons)
         report.indexed, report.failed = bulk.ok, bulk.failed
@@ -179,8 +185,6 @@ def load_catalog(
             report.cf_updated, report.cf_failed = _apply_cf(
                 client, options, options.cf_vectors, report.index, on_reject
             )
-        if options.carry_vectors:
-            report.carried = _carry(client, options, report.index, text_encoder, image_encoder, on_reject)
         report.searchable = _finalize(client, report.index, options, report.indexed)
     except BaseException:
         log.warning("load aborted; deleting %s (alias '%s' unchanged)", report.index, options.alias)
@@ -200,54 +204,25 @@ def _apply_cf(
     client: Any, options: LoadOptions, path: Path, index: str, on_reject: Callable[[Reject], None] | None
 ) -> tuple[int, int]:
     """Set CF vectors from ``path`` on the new version; returns (updated, failed or rejected)."""
-    from .update_vectors import update_vectors
+    from .update_vectors import failure_rejects, update_vectors
 
     spec = options.vectors.spec(1, options.vectors.cf_space_type)
     cf = update_vectors(client, index, path, spec=spec, bulk_options=options.bulk, on_reject=on_reject)
-    for failure in cf.failed if on_reject is not None else ():  # the document is indexed; its vector is not
-        on_reject(
-            Reject(
-                failure.row,
-                failure.id,
-                f"cf vector update failed: {failure.reason}",
-                CF_VECTOR,
-                stage="update",
-                source=str(path),
-                kind="cluster_refused",
-            )
-        )
+    for rejected in failure_rejects(cf, path) if on_reject is not None else ():
+        on_reject(rejected)
     return cf.updated, len(cf.failed) + cf.rejected
 
 
-def _carry(
-    client: Any,
-    options: LoadOptions,
-    index: str,
-    text_encoder: Encoder | None,
-    image_encoder: Encoder | None,
-    on_reject: Callable[[Reject], None] | None,
-) -> CarryReport:
-    """Copy vectors this load does not compute (CF vectors) from the live version.
-
-    A failure is reported to ``on_reject`` but not counted as a rejected row: the document itself is indexed.
-    """
+def _plan_carry(
+    client: Any, options: LoadOptions, text_encoder: Encoder | None, image_encoder: Encoder | None
+) -> Carrier | None:
+    """What to carry over from the live version: vector fields this load does not write itself."""
+    if not options.carry_vectors:
+        return None
     written = {TEXT_VECTOR} if text_encoder else set()
     written |= {IMAGE_VECTOR} if image_encoder else set()
     written |= {CF_VECTOR} if options.cf_vectors is not None else set()
-    carried = carry_vectors(client, options.alias, index, written=written, bulk_options=options.bulk)
-    for failure in carried.failed if on_reject is not None else ():
-        on_reject(
-            Reject(
-                failure.row,
-                failure.id,
-                f"could not carry {', '.join(carried.fields)} over from {carried.source}: {failure.reason}",
-                ",".join(carried.fields),
-                stage="update",
-                source=carried.source,
-                kind="cluster_refused",
-            )
-        )
-    return carried
+    return plan_carry(client, options.alias, written=written)
 
 
 def _mapping_options(

@@ -3,7 +3,8 @@
 Bounded queues join them, so at most ``queue_depth`` batches wait between two stages and memory does not grow
 with the catalogue. A failure in any stage sets ``stop``; the other stages drain and return, and the calling
 thread re-raises the first error. Torch releases the GIL while it computes, so reading and bulk I/O go on
-while a batch is being embedded.
+while a batch is being embedded. The embed thread also merges vectors carried over from the live version
+(``carry.py``) into the documents before they are serialized.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .bulk import BulkOptions, BulkReport, bulk_write, index_action
+from .carry import Carrier
 from .documents import build_document, document_json
 from .embedding import Embedder
 from .items import Item, Reject
@@ -33,6 +35,7 @@ def run_stages(
     bulk_options: BulkOptions,
     reject: Callable[[Reject], None],
     emit: Progress,
+    carrier: Carrier | None = None,
 ) -> BulkReport:
     """Run the three stages to completion and return the bulk report (every document accounted for)."""
     stop = threading.Event()
@@ -79,14 +82,12 @@ def run_stages(
                 embedded, bad = embedder.embed(batch)
                 for rejected in bad:
                     reject(rejected)
+                docs = [build_document(e.item, e.text_vector, e.image_vector) for e in embedded]
+                if carrier is not None:
+                    carrier.merge(docs)
                 chunk = [
-                    index_action(
-                        index,
-                        e.item.id,
-                        document_json(build_document(e.item, e.text_vector, e.image_vector)),
-                        e.item.row,
-                    )
-                    for e in embedded
+                    index_action(index, e.item.id, document_json(doc), e.item.row)
+                    for e, doc in zip(embedded, docs)
                 ]
                 emit("embedded", len(batch))
                 if not put(actions, chunk):

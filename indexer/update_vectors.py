@@ -121,6 +121,22 @@ def update_vectors(
     return report
 
 
+def failure_rejects(report: UpdateReport, source: str | Path) -> list[Reject]:
+    """The documents the cluster refused to update, as rejects (the documents exist; their vector does not)."""
+    return [
+        Reject(
+            failure.row,
+            failure.id,
+            f"{report.field} update failed: HTTP {failure.status} {failure.reason}",
+            report.field,
+            stage="update",
+            source=str(source),
+            kind="cluster_refused",
+        )
+        for failure in report.failed
+    ]
+
+
 def _chain(
     first: tuple[int, str, np.ndarray], rest: Iterator[tuple[int, str, np.ndarray]]
 ) -> Iterator[tuple[int, str, np.ndarray]]:

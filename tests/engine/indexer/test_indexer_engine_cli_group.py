@@ -112,3 +112,19 @@ def test_update_vectors_command(ctx: CliContext, tmp_path: Path) -> None:
     client = ctx.client()
     assert client.get(index="items-v1", id="1")["_source"]["cf_vector"] == [1.0, 2.0]
     assert "cf_vector" not in client.get(index="items-v1", id="2")["_source"]
+
+
+def test_reload_keeps_cf_vectors_unless_told_not_to(ctx: CliContext, tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path / "c.jsonl", 3)
+    vectors = tmp_path / "cf.jsonl"
+    vectors.write_text("".join(json.dumps({"id": i, "vector": [1.0, 2.0]}) + "\n" for i in ("0", "1")))
+    load = ["load", str(catalog), "--text-encoder", "none", "--no-progress"]
+    assert _run(ctx, *load).exit_code == 0
+    assert _run(ctx, "update-vectors", str(vectors)).exit_code == 0
+    kept = _run(ctx, *load)
+    assert kept.exit_code == 0 and "carried from items-v1" in kept.output and "2 copied" in kept.output
+    client = ctx.client()
+    assert client.get(index="items-v2", id="1")["_source"]["cf_vector"] == [1.0, 2.0]
+    dropped = _run(ctx, *load, "--no-carry-vectors")
+    assert dropped.exit_code == 0 and "carried" not in dropped.output
+    assert "cf_vector" not in client.get(index="items-v3", id="1")["_source"]

@@ -14,7 +14,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from indexer.cache import EmbeddingCache
-from indexer.errors import BulkFailure, CatalogError
+from indexer.errors import BulkFailure, CatalogError, ClusterStateError
 from indexer.items import Reject
 from indexer.pipeline import LoadOptions, VectorOptions, load_catalog
 from indexer.rejects import RejectsFile
@@ -241,7 +241,7 @@ def test_a_reload_carries_cf_vectors_over_from_the_live_version(
     carried = report.carried
     assert (carried.source, carried.fields) == ("items-v1", ("cf_vector",))
     assert (carried.copied, carried.dropped) == (7, 3)
-    assert carried.failed == [] and report.index == "items-v2" and report.swapped
+    assert report.index == "items-v2" and report.swapped
     assert not [r for r in rejects if r.stage == "update"]
     docs = _documents(client, "items")
     assert len(docs) == report.indexed == 118 and sum("cf_vector" in doc for doc in docs.values()) == 7
@@ -258,29 +258,23 @@ def test_a_reload_carries_cf_vectors_over_from_the_live_version(
     assert without.carried.fields == () and "cf_vector" not in _mappings(client, without.index)["properties"]
 
 
-def test_carried_vectors_the_cluster_refuses_are_reported_by_id(
-    node_client: OpenSearch, faults: Faults, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
+def test_carrying_into_a_field_of_another_dimension_is_refused_with_the_fix(
+    node_client: OpenSearch, synthetic_dir: Any, text_encoder: Any, tmp_path: Path
 ) -> None:
-    from indexer.carry import carry_vectors
     from indexer.update_vectors import update_vectors
 
     client = node_client
-    lucene = LoadOptions(vectors=VectorOptions(engine="lucene"))
-    _load(client, synthetic_dir, text_encoder, None, options=lucene)
+    _load(client, synthetic_dir, text_encoder, None)
     vectors = tmp_path / "cf.npz"
-    np.savez(vectors, ids=np.array(["p000001", "p000002", "p000003"]), vectors=np.eye(3, dtype=np.float32))
+    np.savez(vectors, ids=np.array(["p000001", "p000002"]), vectors=np.eye(2, 3, dtype=np.float32))
     update_vectors(client, "items", vectors)
-    no_swap = LoadOptions(swap=False, carry_vectors=False)
-    target = _load(client, synthetic_dir, text_encoder, None, options=no_swap)
-    faults.fail_doc("p000002", status=400, error_type="mapper_parsing_exception", reason="injected")
-    carried = carry_vectors(client, "items", target.index, written={"text_vector"})
-    assert (carried.copied, carried.dropped) == (2, 0)
-    assert [(f.id, f.status) for f in carried.failed] == [("p000002", 400)]
-    assert "injected" in carried.failed[0].reason
-    client.indices.refresh(index=target.index)
-    assert client.get(index=target.index, id="p000003")["_source"]["cf_vector"] == [0.0, 0.0, 1.0]
-    assert "cf_vector" not in client.get(index=target.index, id="p000002")["_source"]
-    assert carry_vectors(client, "nothing-here", target.index, written=()).fields == ()  # no live version
+    with pytest.raises(ClusterStateError, match="--no-carry-vectors"):
+        _load(client, synthetic_dir, text_encoder, None, options=LoadOptions(vectors=VectorOptions(cf_dim=8)))
+    assert live_indices(client, "items") == ["items-v1"] and len(list_versions(client, "items")) == 1
+    cf3 = LoadOptions(vectors=VectorOptions(cf_dim=3))
+    same = _load(client, synthetic_dir, text_encoder, None, options=cf3)
+    assert (same.carried.copied, same.carried.dropped) == (2, 0)
+    assert client.get(index="items", id="p000002")["_source"]["cf_vector"] == [0.0, 1.0, 0.0]
 
 
 def test_searches_during_a_reload_never_fail(

@@ -19,6 +19,7 @@ from . import errors, jsonutil
 from .analysis import get_analyzer
 from .mapping import Mapping
 from .parsed_doc import ParsedDoc, parse_document
+from .knn import ann
 from .merge import merge_segments
 from .segment import Segment, SegmentBuilder
 from .settings import parse_interval
@@ -221,19 +222,35 @@ class IndexShard:
     # --- refresh and merge ---------------------------------------------------------------------------------
     def refresh(self) -> bool:
         with self.lock:
-            if not len(self.builder):
-                return False
-            builder, self.builder = self.builder, SegmentBuilder()
-            segment = builder.build(self._next_segment_name(), self.mapping)
-            for local, doc_id in enumerate(segment.ids):
-                hit = self.id_map.get(doc_id)
-                if hit is not None and hit[0] is None and hit[1] == local:
-                    self.id_map[doc_id] = (segment, local, hit[2], hit[3])
-            self.segments.append(segment)
-            self.stats["refresh_total"] += 1
-            self._maybe_merge()
-            self._persist()
-            return True
+            refreshed = self._refresh_locked()
+        if refreshed:
+            self._prepare_graphs()
+        return refreshed
+
+    def _refresh_locked(self) -> bool:
+        if not len(self.builder):
+            return False
+        builder, self.builder = self.builder, SegmentBuilder()
+        segment = builder.build(self._next_segment_name(), self.mapping)
+        for local, doc_id in enumerate(segment.ids):
+            hit = self.id_map.get(doc_id)
+            if hit is not None and hit[0] is None and hit[1] == local:
+                self.id_map[doc_id] = (segment, local, hit[2], hit[3])
+        self.segments.append(segment)
+        self.stats["refresh_total"] += 1
+        self._maybe_merge()
+        self._persist()
+        return True
+
+    def _prepare_graphs(self) -> None:
+        """Build the k-NN graphs of large new segments now, as the plugin does when it writes a segment.
+
+        Outside the shard lock: writes go on meanwhile; a search that reaches a segment whose graph is being
+        built waits for it (the per-field lock in ``knn.ann``).
+        """
+        segments, mapping, settings = list(self.segments), self.mapping, dict(self.settings)
+        for segment in segments:
+            ann.prepare_graphs(segment, mapping, settings)
 
     def _next_segment_name(self) -> str:
         self._segment_counter += 1
@@ -250,7 +267,7 @@ class IndexShard:
 
     def force_merge(self, max_num_segments: int = 1, only_expunge_deletes: bool = False) -> None:
         with self.lock:
-            self.refresh()
+            self._refresh_locked()
             if only_expunge_deletes:
                 targets = [s for s in self.segments if s.num_docs < s.max_doc]
                 for seg in targets:
@@ -258,6 +275,7 @@ class IndexShard:
             elif len(self.segments) > max_num_segments or any(s.num_docs < s.max_doc for s in self.segments):
                 self._merge(list(self.segments))
             self._persist()
+        self._prepare_graphs()
 
     def _merge(self, group: list[Segment]) -> None:
         merged = merge_segments(self._next_segment_name(), group, self.mapping)

@@ -395,3 +395,34 @@ def test_hnsw_graph_is_persisted_and_reused_after_reopen(tmp_path):
     assert [h["_id"] for h in c.search(index="g", body=query)["hits"]["hits"]] == first
     assert graphs[0].stat().st_mtime_ns == stamp  # loaded, not rebuilt
     c.close()
+
+
+def test_hnsw_graphs_are_built_when_a_segment_is_written_not_at_the_first_query(tmp_path):
+    """As the plugin builds native graphs at refresh/merge: a segment over the threshold has its graph once the
+    refresh returns; segments under it, fields with -1, and segments merged away get none."""
+    from plugin_integration.client import make_client
+
+    c = make_client(None, tmp_path)
+    _create(c, "g", 8, threshold=100)
+    _create(c, "never", 8, extra={"vec": {"type": "knn_vector", "dimension": 8}})
+    c.indices.put_settings(index="never", body={"index": {"knn.advanced.approximate_threshold": -1}})
+    vectors = _vectors(300, 8, seed=5)
+    for name, rows in (("g", vectors[:50]), ("never", vectors)):
+        helpers.bulk(c, ({"_index": name, "_id": str(i), "_source": {"vec": v.tolist()}} for i, v in enumerate(rows)),
+                     refresh=True)
+    directory = tmp_path / "indices"
+    assert list(directory.rglob("*.faiss")) == []  # 50 vectors < 100; "never" has no threshold
+    c.indices.put_settings(index="g", body={"index": {"refresh_interval": "-1"}})
+    helpers.bulk(c, ({"_index": "g", "_id": str(i), "_source": {"vec": v.tolist()}} for i, v in enumerate(vectors)
+                     if i >= 50))
+    assert list(directory.rglob("*.faiss")) == []  # not refreshed yet
+    c.indices.refresh(index="g")
+    graphs = list(directory.rglob("*.faiss"))
+    assert len(graphs) == 1 and ".vec.l2.m16.ef100." in graphs[0].name  # the 250-vector segment only
+    c.indices.forcemerge(index="g", max_num_segments=1)
+    live = {p.name for p in directory.rglob("*.faiss")}
+    assert len(live) == 1 and live != {graphs[0].name}  # the merged segment's graph, built by the merge
+    query = {"size": 5, "query": {"knn": {"vec": {"vector": vectors[7].tolist(), "k": 5}}}}
+    assert c.search(index="g", body=query)["hits"]["hits"][0]["_id"] == "7"
+    assert {p.name for p in directory.rglob("*.faiss")} == live
+    c.close()

@@ -10,9 +10,12 @@ This mirrors how the k-NN plugin searches a segment (``KNNWeight``):
   (``isFilteredExactSearchRequireAfterANNSearch``).
 * Deleted documents are excluded through the same selector, so a segment always yields ``k`` live hits.
 
-The graph is faiss' ``IndexHNSWFlat`` (the plugin's default engine is faiss), built lazily from the segment's
-vectors with the mapping's ``m``/``ef_construction`` and cached in ``segment.cache`` (segments are immutable;
-a merge makes a new segment and a new graph). ``ef_search`` comes from ``method_parameters`` or
+The graph is faiss' ``IndexHNSWFlat`` (the plugin's default engine is faiss), built from the segment's vectors
+with the mapping's ``m``/``ef_construction`` when the segment is written (refresh or merge,
+:func:`prepare_graphs`, as the plugin builds native graphs at flush/merge time), persisted beside the segment
+and cached in ``segment.cache`` (segments are immutable; a merge makes a new segment and a new graph). A
+search loads the persisted graph after a reopen, and builds one only for a segment that has none yet (the
+threshold was lowered after the refresh). ``ef_search`` comes from ``method_parameters`` or
 ``index.knn.algo_param.ef_search`` (default 100). Cosine graphs hold L2-normalised vectors under inner product,
 as the plugin's faiss cosine does.
 
@@ -40,6 +43,9 @@ DEFAULT_EF_CONSTRUCTION = 100
 MAX_DISTANCE_COMPUTATIONS = 2_048_000
 _DIRECT_EXACT = 2048  # below this many candidates, skip the BLAS pre-selection and score every doc exactly
 _CHUNK = 8192
+# The faiss metric of each space type a graph can be built for (cosine: normalised vectors, inner product).
+GRAPH_SPACES = {"l2": "METRIC_L2", "innerproduct": "METRIC_INNER_PRODUCT", "cosinesimil": "METRIC_INNER_PRODUCT",
+                "l1": "METRIC_L1", "linf": "METRIC_Linf"}
 
 try:  # faiss is the optional ``ann`` extra: without it every segment is searched exactly
     import faiss  # type: ignore[import-untyped]
@@ -65,6 +71,49 @@ class Hits:
     @classmethod
     def empty(cls) -> "Hits":
         return cls(np.zeros(0, np.int32), np.zeros(0, F32))
+
+
+def config_for(settings: dict[str, Any], mapper: Any, ef_search: int | None = None) -> AnnConfig:
+    """The graph parameters of a ``knn_vector`` field in an index (raises ValueError on a bad setting).
+
+    ``index.embedded.ann_threshold``, else the plugin's own ``index.knn.advanced.approximate_threshold``
+    (-1: never build a graph), else 50,000 vectors per segment; ``m``/``ef_construction`` from the mapping's
+    ``method.parameters``; ``ef_search`` from the query, else ``index.knn.algo_param.ef_search``.
+    """
+    method_params = (mapper.params.get("method") or {}).get("parameters") or {}
+    threshold = int(settings.get("index.embedded.ann_threshold",
+                                 settings.get("index.knn.advanced.approximate_threshold", DEFAULT_ANN_THRESHOLD)))
+    if threshold < 0:
+        threshold = 2 ** 62
+    default_ef = int(settings.get("index.knn.algo_param.ef_search", DEFAULT_EF_SEARCH))
+    m = int(method_params.get("m", DEFAULT_M))
+    ef_construction = int(method_params.get("ef_construction", DEFAULT_EF_CONSTRUCTION))
+    return AnnConfig(threshold, m, ef_construction, ef_search or default_ef)
+
+
+def prepare_graphs(segment: Any, mapping: Any, settings: dict[str, Any]) -> int:
+    """Build (or load) the graph of every vector field of a new segment that will be searched through one.
+
+    The k-NN plugin builds a segment's native graphs when it writes the segment (refresh, flush, merge), not
+    when it is first searched; doing the same here moves the build (tens of seconds for 100k vectors) out of
+    the first ``knn`` query after a load into the refresh that makes the load visible. Returns how many graphs
+    are ready. Fields whose settings do not parse are left to the query, which reports the error.
+    """
+    if faiss is None:
+        return 0
+    ready = 0
+    for mapper in mapping.vector_fields():
+        vectors = segment.vectors.get(mapper.path)
+        if vectors is None or mapper.space_type not in GRAPH_SPACES:
+            continue
+        try:
+            config = config_for(settings, mapper)
+        except (TypeError, ValueError):
+            continue
+        if _vector_count(segment, mapper.path, vectors) >= config.threshold:
+            _graph(segment, mapper.path, mapper.space_type, config, vectors)
+            ready += 1
+    return ready
 
 
 def search_segment(segment: Any, field: str, space: str, engine: str, query: np.ndarray, k: int,
@@ -210,9 +259,7 @@ class HnswGraph:
         data = np.ascontiguousarray(matrix[self.labels], dtype=F32)
         if space == "cosinesimil":
             data = _normalize(data)
-        metric = {"l2": faiss.METRIC_L2, "innerproduct": faiss.METRIC_INNER_PRODUCT,
-                  "cosinesimil": faiss.METRIC_INNER_PRODUCT, "l1": faiss.METRIC_L1,
-                  "linf": faiss.METRIC_Linf}[space]
+        metric = getattr(faiss, GRAPH_SPACES[space])
         self.index = faiss.IndexHNSWFlat(data.shape[1], m, metric)
         self.index.hnsw.efConstruction = ef_construction
         self.index.add(data)

@@ -233,22 +233,10 @@ def _ef_search(params: Any) -> int | None:
 
 
 def _ann_config(ctx: Any, mapper: Any, ef_search: int | None) -> ann.AnnConfig:
-    settings = ctx.shard.settings
-    method_params = (mapper.params.get("method") or {}).get("parameters") or {}
     try:
-        # index.embedded.ann_threshold, else the plugin's own index.knn.advanced.approximate_threshold (-1: never
-        # build a graph), else 50,000 vectors per segment.
-        threshold = int(settings.get("index.embedded.ann_threshold",
-                                     settings.get("index.knn.advanced.approximate_threshold",
-                                                  ann.DEFAULT_ANN_THRESHOLD)))
-        if threshold < 0:
-            threshold = 2 ** 62
-        default_ef = int(settings.get("index.knn.algo_param.ef_search", ann.DEFAULT_EF_SEARCH))
-        m = int(method_params.get("m", ann.DEFAULT_M))
-        ef_construction = int(method_params.get("ef_construction", ann.DEFAULT_EF_CONSTRUCTION))
+        return ann.config_for(ctx.shard.settings, mapper, ef_search)
     except (TypeError, ValueError) as exc:
         raise errors.illegal_argument(f"invalid k-NN setting or method parameter: {exc}") from None
-    return ann.AnnConfig(threshold, m, ef_construction, ef_search or default_ef)
 
 
 def _create_error(ctx: Any, reason: str) -> errors.EngineError:

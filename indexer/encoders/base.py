@@ -135,10 +135,29 @@ def l2_normalize(vectors: Any) -> np.ndarray:
 
 
 def resolve_device(device: str | None) -> str:
-    """``auto``/``None`` -> ``cuda`` when a GPU is visible, else ``mps`` on Apple silicon, else ``cpu``."""
-    if device and device != "auto":
-        return device
+    """``auto``/``None`` -> ``cuda`` when a GPU is visible, else ``mps`` on Apple silicon, else ``cpu``.
+
+    An explicit device that torch cannot use is refused here, with the fix, rather than surfacing later as a
+    model-loading failure with a misleading hint.
+    """
     import torch
+
+    if device and device != "auto":
+        kind, _, number = device.partition(":")
+        if kind == "cuda":
+            count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            if count == 0 or (number.isdigit() and int(number) >= count):
+                why = ("this torch build has no CUDA support" if not torch.backends.cuda.is_built()
+                       else f"torch sees {count} CUDA device(s)")
+                raise EncoderError(f"--device {device}: {why} (torch {torch.__version__}); "
+                                   f"use --device cpu, or auto to take a GPU when there is one")
+        elif kind == "mps":
+            mps = getattr(torch.backends, "mps", None)
+            if mps is None or not mps.is_available():
+                raise EncoderError(f"--device {device}: Apple's MPS is not available here; use --device cpu")
+        elif kind != "cpu":
+            raise EncoderError(f"--device {device}: unknown device; use auto, cpu, cuda, cuda:N or mps")
+        return device
 
     if torch.cuda.is_available():
         return "cuda"

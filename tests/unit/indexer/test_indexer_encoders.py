@@ -125,6 +125,20 @@ def test_sentence_transformer_name_that_is_not_available_offline_is_an_encoder_e
         load_encoder("no-such-org/no-such-model", device="cpu")
 
 
+def test_a_device_torch_cannot_use_is_refused_with_the_fix() -> None:
+    import torch
+
+    from indexer.encoders import resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == resolve_device(None) in ("cpu", "cuda", "mps")
+    with pytest.raises(EncoderError, match="unknown device; use auto, cpu, cuda"):
+        resolve_device("gpu")
+    missing = f"cuda:{torch.cuda.device_count() if torch.cuda.is_available() else 0}"
+    with pytest.raises(EncoderError, match=f"--device {missing}: .*use --device cpu"):
+        load_encoder("minilm", device=missing)  # refused before any model is loaded
+
+
 @pytest.mark.slow
 def test_minilm_puts_related_titles_closer() -> None:
     encoder = load_encoder("minilm", device="cpu")

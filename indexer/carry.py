@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ClusterStateError
+from .mappings import field_mappings
 from .versions import live_indices
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,7 @@ class Carrier:
         A field the new version already maps (``--cf-dim``) must have the source's dimension; otherwise the
         old vectors cannot go into it, and that is an error that says how to choose.
         """
-        mapping = self.client.indices.get_mapping(index=index)
-        present = (mapping.get(index, {}).get("mappings", {}) or {}).get("properties", {}) or {}
+        present = field_mappings(self.client, index)
         for name, body in self.mappings.items():
             mapped = present.get(name)
             if mapped is not None and mapped.get("dimension") != body.get("dimension"):
@@ -106,12 +106,10 @@ def plan_carry(client: Any, alias: str, *, written: Iterable[str]) -> Carrier | 
             log.warning("alias '%s' points at %s; not carrying vectors over", alias, ", ".join(live))
         return None
     source = live[0]
-    mapping = client.indices.get_mapping(index=source)
-    properties = (mapping.get(source, {}).get("mappings", {}) or {}).get("properties", {}) or {}
     skip = set(written)
     carried = {
         name: body
-        for name, body in properties.items()
+        for name, body in field_mappings(client, source).items()
         if body.get("type") == "knn_vector" and name not in skip
     }
     if not carried:

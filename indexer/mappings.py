@@ -119,3 +119,9 @@ def build_index_body(options: MappingOptions) -> dict[str, Any]:
 def vector_field_mapping(field_name: str, spec: VectorSpec) -> dict[str, Any]:
     """The ``indices.put_mapping`` body that adds one vector field to an existing index."""
     return {"properties": {field_name: spec.to_dict()}}
+
+
+def field_mappings(client: Any, index: str) -> dict[str, Any]:
+    """The top-level ``properties`` of a concrete index's mapping, as the cluster reports them."""
+    mapping = client.indices.get_mapping(index=index)
+    return dict((mapping.get(index, {}).get("mappings", {}) or {}).get("properties", {}) or {})

@@ -24,7 +24,7 @@ from .bulk import BulkOptions, FailedDoc, bulk_write, update_action
 from .documents import CF_VECTOR
 from .errors import ClusterStateError, IndexerError
 from .items import Reject
-from .mappings import VectorSpec, vector_field_mapping
+from .mappings import VectorSpec, field_mappings, vector_field_mapping
 from .readers import iter_records
 from .versions import live_indices
 
@@ -202,9 +202,7 @@ def _concrete_index(client: Any, target: str) -> str:
 
 
 def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec) -> bool:
-    mapping = client.indices.get_mapping(index=index)
-    properties = (mapping.get(index, {}).get("mappings", {}) or {}).get("properties", {}) or {}
-    existing = properties.get(field_name)
+    existing = field_mappings(client, index).get(field_name)
     if existing is not None:
         if existing.get("type") != "knn_vector" or int(existing.get("dimension", -1)) != spec.dim:
             raise ClusterStateError(

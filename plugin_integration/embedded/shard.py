@@ -222,9 +222,10 @@ class IndexShard:
     # --- refresh and merge ---------------------------------------------------------------------------------
     def refresh(self) -> bool:
         with self.lock:
+            before = list(self.segments)
             refreshed = self._refresh_locked()
-        if refreshed:
-            self._prepare_graphs()
+            created = self._created_since(before)
+        self._prepare_graphs(created)
         return refreshed
 
     def _refresh_locked(self) -> bool:
@@ -242,15 +243,20 @@ class IndexShard:
         self._persist()
         return True
 
-    def _prepare_graphs(self) -> None:
+    def _created_since(self, before: list[Segment]) -> list[Segment]:
+        """The segments a refresh or merge made (held under the shard lock)."""
+        old = {id(segment) for segment in before}
+        return [segment for segment in self.segments if id(segment) not in old]
+
+    def _prepare_graphs(self, segments: list[Segment]) -> None:
         """Build the k-NN graphs of large new segments now, as the plugin does when it writes a segment.
 
-        Outside the shard lock: writes go on meanwhile; a search that reaches a segment whose graph is being
-        built waits for it (the per-field lock in ``knn.ann``).
+        Only segments this refresh or merge created: segments recovered at start-up keep loading their
+        persisted graph on first use. Outside the shard lock: writes go on meanwhile; a search that reaches a
+        segment whose graph is being built waits for it (the per-field lock in ``knn.ann``).
         """
-        segments, mapping, settings = list(self.segments), self.mapping, dict(self.settings)
         for segment in segments:
-            ann.prepare_graphs(segment, mapping, settings)
+            ann.prepare_graphs(segment, self.mapping, self.settings)
 
     def _next_segment_name(self) -> str:
         self._segment_counter += 1
@@ -267,6 +273,7 @@ class IndexShard:
 
     def force_merge(self, max_num_segments: int = 1, only_expunge_deletes: bool = False) -> None:
         with self.lock:
+            before = list(self.segments)
             self._refresh_locked()
             if only_expunge_deletes:
                 targets = [s for s in self.segments if s.num_docs < s.max_doc]
@@ -275,7 +282,8 @@ class IndexShard:
             elif len(self.segments) > max_num_segments or any(s.num_docs < s.max_doc for s in self.segments):
                 self._merge(list(self.segments))
             self._persist()
-        self._prepare_graphs()
+            created = self._created_since(before)
+        self._prepare_graphs(created)
 
     def _merge(self, group: list[Segment]) -> None:
         merged = merge_segments(self._next_segment_name(), group, self.mapping)

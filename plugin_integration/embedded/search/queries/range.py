@@ -12,7 +12,7 @@ from ... import errors
 from ..dsl import DslParser, check_keys, common, register, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight
 from . import datemath
-from .termlevel import (F32, _is_string_field, _refuse_metadata, _vector_error, create_error, numeric_mask, sorted_terms, term_mask, to_boolean, to_number, to_term)
+from .termlevel import (F32, _is_string_field, _refuse_metadata, _vector_error, numeric_mask, sorted_terms, term_mask, to_boolean, to_number, to_query_mask, to_term)
 
 
 @dataclass
@@ -38,12 +38,7 @@ class RangeQuery(Query):
             raise errors.query_shard(f"[range] time_zone can not be applied to non date field [{self.field}]",
                                      ctx.index_name)
         total = F32(boost) * F32(self.boost)
-        try:
-            mask, text = self._mask(ctx, mapper)
-        except errors.EngineError as exc:
-            if exc.type == "query_shard_exception":
-                raise
-            raise create_error(ctx, exc) from None
+        mask, text = to_query_mask(ctx, lambda: self._mask(ctx, mapper))
         if mask is None:
             return MatchNoneWeight(self)
         return ConstantMaskWeight(self, total, mask, f"ConstantScore({self.field}:{text})")

@@ -44,6 +44,16 @@ def create_error(ctx: Any, cause: errors.EngineError) -> errors.EngineError:
     return errors.query_shard(f"failed to create query: {cause.reason}", ctx.index_name, caused_by=cause)
 
 
+def to_query_mask(ctx: Any, build: Callable[[], tuple[Any, str]]) -> tuple[Any, str]:
+    """Run a query's mask builder; its errors surface as ``toQuery`` reports them (see ``create_error``)."""
+    try:
+        return build()
+    except errors.EngineError as exc:
+        if exc.type == "query_shard_exception":
+            raise
+        raise create_error(ctx, exc) from None
+
+
 def _number_error(value: Any) -> errors.EngineError:
     return errors.EngineError("number_format_exception", f'For input string: "{value}"', 400)
 
@@ -189,12 +199,7 @@ class TermsQuery(Query):
                 f"maximum of [{MAX_TERMS_COUNT}]. This maximum can be set by changing the [index.max_terms_count] "
                 "index level setting."))
         total = F32(boost) * F32(self.boost)
-        try:
-            mask, text = self._mask(ctx, mapper)
-        except errors.EngineError as exc:
-            if exc.type == "query_shard_exception":
-                raise
-            raise create_error(ctx, exc) from None
+        mask, text = to_query_mask(ctx, lambda: self._mask(ctx, mapper))
         return ConstantMaskWeight(self, total, mask, f"ConstantScore({self.field}:({text}))")
 
     def _metadata_weight(self, ctx: Any, boost: F32) -> Weight:

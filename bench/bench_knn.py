@@ -30,10 +30,10 @@ from opensearchpy import helpers
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from plugin_integration.client import make_client  # noqa: E402
-from plugin_integration.embedded.knn import ann, scoring  # noqa: E402
-from plugin_integration.embedded.knn.script import KnnScoreScript  # noqa: E402
-from plugin_integration.embedded.node import open_node, release_node  # noqa: E402
-from plugin_integration.embedded.search.context import SearchContext  # noqa: E402
+from embedded_node.plugins.knn import ann, scoring  # noqa: E402
+from embedded_node.plugins.knn.script import KnnScoreScript  # noqa: E402
+from embedded_node.node import open_node, release_node  # noqa: E402
+from embedded_node.search.context import SearchContext  # noqa: E402
 
 F32 = np.float32
 INDEX = "knnbench"

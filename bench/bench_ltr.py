@@ -166,7 +166,7 @@ def params(text: str, vector: np.ndarray, rng: np.random.Generator) -> dict[str,
 
 def tree_evaluation_ms(client: Any, window: int) -> float:
     """The compiled model's ``score`` on a ``window`` x 12 float32 matrix (median of 20), inside the engine."""
-    from plugin_integration.embedded.ltr.plugin import plugin
+    from embedded_node.plugins.ltr.plugin import plugin
 
     node = client.transport.get_connection().node
     model = plugin(node).load_model(".ltrstore", "bench_model")

@@ -36,7 +36,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from opensearchpy.exceptions import TransportError
 
-        from .embedded.storage import DataDirLocked
+        from embedded_node.index.storage import DataDirLocked
         from .errors import ClusterError, from_transport
 
         try:

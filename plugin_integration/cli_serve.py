@@ -13,9 +13,9 @@ import click
 @click.pass_obj
 def serve(obj, host: str, port: int, data_dir_opt: str | None, allow_remote: bool) -> None:
     """Serve the embedded node over HTTP so any OpenSearch client, Dashboards or curl can use it."""
-    from .embedded.node import open_node
-    from .embedded.server import RemoteBindRefused, check_bind_host, make_server
-    from .embedded.storage import DataDirLocked
+    from embedded_node.node import open_node
+    from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_server
+    from embedded_node.index.storage import DataDirLocked
 
     data_dir = data_dir_opt or str(obj.data_dir)
     try:

@@ -27,7 +27,7 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
         options: dict[str, Any] = {"timeout": 60}
         options.update(kwargs)
         return OpenSearch(hosts=[cluster], **options)
-    from .embedded.transport import EmbeddedConnection
+    from embedded_node.rest.transport import EmbeddedConnection
 
     path = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     kwargs.setdefault("connection_class", EmbeddedConnection)  # tests wrap it to inject faults

@@ -23,7 +23,7 @@ import org.apache.lucene.analysis.tokenattributes.TypeAttribute;
  * Input: one string per line, as hex UTF-16 code units (4 hex digits each; an empty line is the empty string),
  * so any string (newlines, lone surrogates) survives the trip. Output: one line per input with its tokens
  * separated by spaces, each token "hex(term),startOffset,endOffset,positionIncrement,type".
- * Used by tests/unit/embedded/test_analysis.py (marker "lucene") against plugin_integration/embedded/analysis.
+ * Used by tests/embedded_node/analysis/test_analysis.py (marker "lucene") against embedded_node/analysis.
  */
 public final class AnalyzeLines {
   private static String decode(String hex) {

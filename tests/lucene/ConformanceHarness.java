@@ -48,7 +48,7 @@ import org.apache.lucene.util.QueryBuilder;
  * input: {"mappings": {field: "text"|"text_no_norms"|"keyword"}, "segments": [[doc, ...], ...], "deletes": [id, ...],
  *         "queries": [dsl, ...]}; a doc is {"_id": id, field: string | [strings]}.
  * output: one line per query: "id=hexbits id=hexbits ..." (all hits, any order) or "ERROR message".
- * Used by tests/engine/test_lucene_conformance.py against the embedded node.
+ * Used by tests/embedded_node/similarity/test_lucene_conformance.py against the embedded node.
  */
 public final class ConformanceHarness {
   private static Map<String, String> mappings;

@@ -3,7 +3,7 @@ import java.lang.reflect.Field;
 /**
  * Prints the JFlex DFA tables of Lucene's StandardTokenizerImpl as JSON on stdout.
  *
- * The embedded node's StandardTokenizer (plugin_integration/embedded/analysis/standard.py) runs these exact
+ * The embedded node's StandardTokenizer (embedded_node/analysis/standard.py) runs these exact
  * tables, so it inherits Lucene's Unicode 9 word-break classes and emoji grammar instead of approximating them.
  * Regenerate with tests/lucene/gen_standard_tables.py.
  */

@@ -30,8 +30,8 @@ from typing import Any, Collection, Mapping
 
 from opensearchpy import OpenSearch
 
-from plugin_integration.embedded.errors import EngineError
-from plugin_integration.embedded.transport import EmbeddedConnection
+from embedded_node.errors import EngineError
+from embedded_node.rest.transport import EmbeddedConnection
 
 # The exception types OpenSearch reports for these statuses (OpenSearch drops Elasticsearch's ``es_`` prefix).
 _DEFAULT_TYPES = {

@@ -1,0 +1,1 @@
+"""Index level: mappings, document parsing, segments, merges, storage and recovery of one shard."""

@@ -1,0 +1,1 @@
+"""The node's plugins, mounted in one list (see :mod:`.registry`)."""

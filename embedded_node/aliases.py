@@ -8,7 +8,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .names import _alias_meta, _listify
+from .jsonutil import string_list
 
 if TYPE_CHECKING:
     from .node import Node
@@ -30,8 +30,8 @@ def apply_alias_actions(node: "Node", actions: list[dict[str, Any]]) -> None:
                 raise errors.parsing(f"Unsupported action [{kind}]")
             if not isinstance(spec, dict):
                 raise errors.parsing(f"[{kind}] must be an object")
-            indices = _listify(spec.get("index")) + _listify(spec.get("indices"))
-            aliases = _listify(spec.get("alias")) + _listify(spec.get("aliases"))
+            indices = string_list(spec.get("index")) + string_list(spec.get("indices"))
+            aliases = string_list(spec.get("alias")) + string_list(spec.get("aliases"))
             if not indices:
                 raise errors.action_validation("One of [index/indices] is required")
             names = [n for expr in indices for n in node.resolve_names(expr, allow_aliases=False)]
@@ -47,7 +47,7 @@ def apply_alias_actions(node: "Node", actions: list[dict[str, Any]]) -> None:
                             "invalid_alias_name_exception",
                             f"Invalid alias name [{alias}]: an index or data stream exists with the same name "
                             "as the alias", 400)
-                    meta = _alias_meta({k: v for k, v in spec.items()
+                    meta = alias_metadata({k: v for k, v in spec.items()
                                         if k not in ("index", "indices", "alias", "aliases")})
                     for name in names:
                         view.setdefault(alias, {})[name] = meta
@@ -68,3 +68,16 @@ def apply_alias_actions(node: "Node", actions: list[dict[str, Any]]) -> None:
         node.aliases = {a: m for a, m in view.items() if m}
         for name in drop_indices:
             node.delete_indices(name)
+
+
+def alias_metadata(spec: Any) -> dict[str, Any]:
+    """The metadata an alias keeps from an ``add`` action or a create-index ``aliases`` entry."""
+    if not isinstance(spec, dict):
+        return {}
+    meta = {}
+    for key in ("is_write_index", "filter", "routing", "index_routing", "search_routing", "is_hidden"):
+        if key in spec:
+            meta[key] = spec[key]
+    if "filter" in meta:
+        raise errors.illegal_argument("filtered aliases are not supported by the embedded node")
+    return meta

@@ -36,3 +36,22 @@ def _default(obj: Any) -> Any:  # pragma: no cover - only without orjson
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     raise TypeError(f"not JSON serializable: {type(obj)!r}")
+
+
+def string_list(value: Any) -> list[str]:
+    """A body field that is one string or a list of them (``"index": "a"`` or ``["a", "b"]``) -> a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def deep_merge(base: Any, patch: Any) -> Any:
+    """``XContentHelper.update``: objects merge key by key, anything else is replaced (partial ``_update``)."""
+    if not isinstance(base, dict) or not isinstance(patch, dict):
+        return patch
+    out = dict(base)
+    for key, value in patch.items():
+        out[key] = deep_merge(base[key], value) if key in base and isinstance(value, dict) else value
+    return out

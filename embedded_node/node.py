@@ -11,15 +11,23 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import errors, jsonutil
-from .index.mapping import Mapping
-from .names import (_alias_meta, _deep_merge, _listify, _short_uuid, _unwrap_mappings, _version_id,
-                    new_doc_id, validate_index_name)
-from .settings import DEFAULTS, check_updatable, nest, normalize
+from .aliases import alias_metadata, apply_alias_actions
+from .index.mapping import Mapping, unwrap_mappings
+from .index.names import validate_index_name
 from .index.shard import IndexShard, Prepared, WriteResult
 from .index.storage import Storage
+from .jsonutil import deep_merge, string_list
+from .plugins import PLUGINS
+from .plugins_service import PluginsService
+from .settings import DEFAULTS, check_updatable, nest, normalize
+from .uuids import new_doc_id, random_base64_uuid
+from .version import version_id
+
+if TYPE_CHECKING:
+    from .plugins.base import Plugin
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +39,13 @@ class Node:
     """A single-node cluster. Thread-safe: metadata changes hold ``self.lock``; each shard has its own lock."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, version: str | None = None,
-                 distribution: str = "opensearch") -> None:
+                 distribution: str = "opensearch", plugins: Sequence["Plugin"] = PLUGINS) -> None:
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.storage = Storage(self.data_dir)
         self.lock = threading.RLock()
         self.started = time.time()
-        self.node_id = self._meta_or_create("node_id", lambda: _short_uuid())
-        self.cluster_uuid = self._meta_or_create("cluster_uuid", lambda: _short_uuid())
+        self.node_id = self._meta_or_create("node_id", random_base64_uuid)
+        self.cluster_uuid = self._meta_or_create("cluster_uuid", random_base64_uuid)
         stored_version = self.storage.get_meta("version")
         self.version = version or stored_version or os.environ.get("MMLTR_EMBEDDED_VERSION") or DEFAULT_VERSION
         if self.version != stored_version:
@@ -45,7 +53,11 @@ class Node:
         self.distribution = distribution
         self.indices: dict[str, IndexShard] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # alias -> {index name -> alias metadata}
-        self.extensions: dict[str, Any] = {}  # plugin state (e.g. the LTR plugin's caches)
+        self.extensions: dict[str, Any] = {}  # per-node state: the plugins' (by plugin name), scrolls, ...
+        self.plugins = PluginsService(plugins)
+        for plugin in self.plugins.plugins:
+            if plugin.node_state is not None:
+                self.extensions[plugin.name] = plugin.node_state(self)
         self.closed = False
         self._load()
 
@@ -60,7 +72,8 @@ class Node:
         by_uuid: dict[str, IndexShard] = {}
         for row in self.storage.list_indices():
             shard = IndexShard(self.storage, row["uuid"], row["name"], row["settings"],
-                               Mapping.parse(row["mappings"]), row["created_ms"], row["max_seq_no"])
+                               Mapping.parse(row["mappings"], self.plugins.field_types), row["created_ms"],
+                               row["max_seq_no"], self.plugins.segment_listeners)
             shard.recover()
             self.indices[shard.name] = shard
             by_uuid[shard.uuid] = shard
@@ -91,8 +104,8 @@ class Node:
                                          f"Invalid index name [{name}], an alias with the same name already exists",
                                          400, index=name, index_uuid="_na_")
             flat = dict(DEFAULTS)
-            flat.update(normalize(body.get("settings"), creating=True))
-            mapping = Mapping.parse(_unwrap_mappings(body.get("mappings")))
+            flat.update(normalize(body.get("settings"), creating=True, plugin_settings=self.plugins.settings))
+            mapping = Mapping.parse(unwrap_mappings(body.get("mappings")), self.plugins.field_types)
             aliases = body.get("aliases") or {}
             if not isinstance(aliases, dict):
                 raise errors.parsing("[aliases] must be an object")
@@ -101,17 +114,18 @@ class Node:
                     raise errors.EngineError("invalid_alias_name_exception",
                                              f"Invalid alias name [{alias}]: an index or data stream exists with the "
                                              "same name as the alias", 400)
-            uid = _short_uuid()
+            uid = random_base64_uuid()
             created = int(time.time() * 1000)
             flat.update({"index.uuid": uid, "index.provided_name": name, "index.creation_date": str(created),
-                         "index.version.created": _version_id(self.version)})
+                         "index.version.created": version_id(self.version)})
             self.storage.create_index(uid, name, flat, mapping.to_dict(), created)
-            shard = IndexShard(self.storage, uid, name, flat, mapping, created)
+            shard = IndexShard(self.storage, uid, name, flat, mapping, created,
+                               segment_listeners=self.plugins.segment_listeners)
             self.indices[name] = shard
             if aliases:
-                self.storage.apply_alias_actions([], [(a, uid, _alias_meta(m)) for a, m in aliases.items()])
+                self.storage.apply_alias_actions([], [(a, uid, alias_metadata(m)) for a, m in aliases.items()])
                 for alias, meta in aliases.items():
-                    self.aliases.setdefault(alias, {})[name] = _alias_meta(meta)
+                    self.aliases.setdefault(alias, {})[name] = alias_metadata(meta)
             log.info("created index [%s]", name)
             return shard
 
@@ -130,14 +144,15 @@ class Node:
     def put_mapping(self, expression: str, body: dict[str, Any]) -> None:
         with self.lock:
             shards = self.resolve(expression)
-            updated = [(s, s.mapping.merge(_unwrap_mappings(body))) for s in shards]
+            updated = [(s, s.mapping.merge(unwrap_mappings(body))) for s in shards]
             for shard, mapping in updated:
                 with shard.lock:
                     shard.mapping = mapping
                     self.storage.update_index(shard.uuid, mappings=mapping.to_dict())
 
     def put_settings(self, expression: str, body: dict[str, Any]) -> None:
-        flat = normalize(body.get("settings", body) if isinstance(body, dict) else body, creating=False)
+        flat = normalize(body.get("settings", body) if isinstance(body, dict) else body, creating=False,
+                         plugin_settings=self.plugins.settings)
         check_updatable(flat)
         with self.lock:
             for shard in self.resolve(expression):
@@ -154,8 +169,6 @@ class Node:
     # --- aliases -------------------------------------------------------------------------------------------
     def update_aliases(self, actions: list[dict[str, Any]]) -> None:
         """Apply ``add``/``remove``/``remove_index`` actions atomically (all or nothing, one transaction)."""
-        from .aliases import apply_alias_actions
-
         apply_alias_actions(self, actions)
 
     # --- name resolution -----------------------------------------------------------------------------------
@@ -163,7 +176,7 @@ class Node:
                       ignore_unavailable: bool = False, expand_wildcards: str = "open",
                       allow_aliases: bool = True) -> list[str]:
         """Expand an index expression (names, aliases, ``*`` wildcards, ``-exclusions``, ``_all``)."""
-        parts = _listify(expression) or ["_all"]
+        parts = string_list(expression) or ["_all"]
         if isinstance(expression, str):
             parts = [p for p in expression.split(",") if p]
         include_hidden = "all" in expand_wildcards or "hidden" in expand_wildcards
@@ -297,7 +310,7 @@ class Node:
             if "upsert" in body:
                 return "index", body["upsert"]
             raise errors.document_missing(shard.name, doc_id)
-        merged = _deep_merge(current, doc)
+        merged = deep_merge(current, doc)
         if body.get("detect_noop", True) and merged == current:
             return "noop", current
         return "index", merged

@@ -6,21 +6,24 @@ settings fail as OpenSearch fails (``unknown setting [...]``), so a typo is not 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping as ReadOnlyMap
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from . import errors
+
+if TYPE_CHECKING:
+    from .plugins.base import Setting
 
 DEFAULTS = {"index.number_of_shards": "1", "index.number_of_replicas": "1"}
 
 _KNOWN = {
-    "index.number_of_shards", "index.number_of_replicas", "index.refresh_interval", "index.knn",
-    "index.knn.algo_param.ef_search", "index.knn.advanced.approximate_threshold", "index.max_result_window",
+    "index.number_of_shards", "index.number_of_replicas", "index.refresh_interval", "index.max_result_window",
     "index.auto_expand_replicas", "index.hidden", "index.codec", "index.mapping.total_fields.limit",
     "index.max_rescore_window", "index.search.idle.after", "index.translog.durability", "index.blocks.write",
     "index.blocks.read_only", "index.similarity.default.type", "index.query.default_field",
     "index.number_of_routing_shards", "index.routing.allocation.include._tier_preference", "index.priority",
     "index.max_inner_result_window", "index.merge.policy.max_merged_segment", "index.store.type",
-    "index.embedded.ann_threshold",
 }
 _FINAL = {"index.number_of_shards", "index.number_of_routing_shards", "index.codec"}
 _GENERATED = {"index.uuid", "index.version.created", "index.provided_name", "index.creation_date"}
@@ -39,8 +42,11 @@ def flatten(body: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def normalize(body: Any, *, creating: bool) -> dict[str, str]:
-    """Flatten and validate a settings body; keys get the ``index.`` prefix as OpenSearch adds it."""
+def normalize(body: Any, *, creating: bool,
+              plugin_settings: ReadOnlyMap[str, "Setting"] = MappingProxyType({})) -> dict[str, str]:
+    """Flatten and validate a settings body; keys get the ``index.`` prefix as OpenSearch adds it.
+
+    ``plugin_settings`` are the index settings the mounted plugins declare (``Plugin.getSettings``)."""
     flat = flatten(body or {})
     out: dict[str, str] = {}
     for key, value in flat.items():
@@ -51,12 +57,16 @@ def normalize(body: Any, *, creating: bool) -> dict[str, str]:
             raise errors.illegal_argument(
                 f"custom analysis settings [{full}] are not supported by the embedded node; use the built-in "
                 "analyzers standard, whitespace, keyword or simple")
-        if full not in _KNOWN:
+        if full not in _KNOWN and full not in plugin_settings:
             raise errors.illegal_argument(
                 f"unknown setting [{full}] please check that any required plugins are installed, or check the "
                 "breaking changes documentation for removed settings")
         out[full] = _to_string(value)
     _validate(out)
+    for key, value in out.items():
+        setting = plugin_settings.get(key)
+        if setting is not None and setting.validate is not None:
+            setting.validate(key, value)
     return out
 
 
@@ -81,9 +91,6 @@ def _validate(flat: dict[str, str]) -> None:
                     f"Failed to parse value [{number}] for setting [{key}] must be >= {minimum}")
     if "index.refresh_interval" in flat:
         parse_interval(flat["index.refresh_interval"], "index.refresh_interval")
-    if "index.knn" in flat and flat["index.knn"] not in ("true", "false"):
-        raise errors.illegal_argument(
-            f"Failed to parse value [{flat['index.knn']}] as only [true] or [false] are allowed.")
 
 
 def check_updatable(flat: dict[str, str]) -> None:

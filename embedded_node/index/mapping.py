@@ -7,10 +7,19 @@ parent (``title.keyword``) and are indexed from the parent's value, as OpenSearc
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping as ReadOnlyMap
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import errors
+from ..dates import looks_like_date
+
+if TYPE_CHECKING:
+    from ..plugins.base import FieldType
+
+FieldTypes = ReadOnlyMap[str, "FieldType"]
+NO_FIELD_TYPES: FieldTypes = MappingProxyType({})
 
 NUMERIC_TYPES = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 INTEGER_RANGES = {
@@ -18,14 +27,6 @@ INTEGER_RANGES = {
     "byte": (-128, 127), "unsigned_long": (0, 2**64 - 1),
 }
 ANALYZERS = {"standard", "whitespace", "keyword", "simple", "default"}
-KNN_SPACES = {"l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming", "hammingbit"}
-KNN_ENGINES = {"faiss", "lucene", "nmslib"}
-ENGINE_SPACES = {
-    "faiss": {"l2", "innerproduct", "cosinesimil", "hamming"},
-    "lucene": {"l2", "cosinesimil", "innerproduct", "hamming"},
-    "nmslib": {"l2", "l1", "linf", "cosinesimil", "innerproduct"},
-}
-
 _COMMON = {"type", "index", "doc_values", "store", "null_value", "meta", "copy_to", "fields", "ignore_malformed",
            "coerce", "boost"}
 _ALLOWED = {
@@ -37,8 +38,6 @@ _ALLOWED = {
                 "split_queries_on_whitespace"},
     "boolean": _COMMON,
     "date": _COMMON | {"format", "locale"},
-    "knn_vector": {"type", "dimension", "data_type", "space_type", "method", "mode", "compression_level",
-                   "model_id", "doc_values", "store"},
 }
 for _t in NUMERIC_TYPES:
     _ALLOWED[_t] = _COMMON | {"scaling_factor"}
@@ -133,9 +132,11 @@ class ObjectMapper:
 class Mapping:
     """The mapping of one index: an object tree plus a flat ``path -> FieldMapper`` view."""
 
-    def __init__(self, root: ObjectMapper, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, root: ObjectMapper, meta: dict[str, Any] | None = None,
+                 field_types: FieldTypes = NO_FIELD_TYPES) -> None:
         self.root = root
         self.meta = meta
+        self.field_types = field_types
         self.fields: dict[str, FieldMapper] = {}
         self.objects: dict[str, ObjectMapper] = {"": root}
         for mapper in _walk(root):
@@ -147,12 +148,13 @@ class Mapping:
                 self.objects[mapper.path] = mapper
 
     @classmethod
-    def empty(cls) -> "Mapping":
-        return cls(ObjectMapper(""))
+    def empty(cls, field_types: FieldTypes = NO_FIELD_TYPES) -> "Mapping":
+        return cls(ObjectMapper(""), None, field_types)
 
     @classmethod
-    def parse(cls, body: dict[str, Any] | None) -> "Mapping":
-        return cls.empty().merge(body or {})
+    def parse(cls, body: dict[str, Any] | None, field_types: FieldTypes = NO_FIELD_TYPES) -> "Mapping":
+        """Parse a mapping; ``field_types`` (the mounted plugins' types) stay with it for later merges."""
+        return cls.empty(field_types).merge(body or {})
 
     def field(self, path: str) -> FieldMapper | None:
         return self.fields.get(path)
@@ -188,8 +190,8 @@ class Mapping:
         for ignored in ("_source", "_routing", "date_detection", "numeric_detection", "dynamic_templates",
                         "_field_names", "_all"):
             body.pop(ignored, None)
-        root = _merge_object(self.root, "", body)
-        return Mapping(root, meta)
+        root = _merge_object(self.root, "", body, self.field_types)
+        return Mapping(root, meta, self.field_types)
 
 
 def _walk(obj: ObjectMapper) -> Iterator["FieldMapper | ObjectMapper"]:
@@ -199,7 +201,7 @@ def _walk(obj: ObjectMapper) -> Iterator["FieldMapper | ObjectMapper"]:
             yield from _walk(child)
 
 
-def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any]) -> ObjectMapper:
+def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any], field_types: FieldTypes) -> ObjectMapper:
     unknown = set(body) - {"properties", "dynamic", "enabled", "type"}
     if unknown:
         name = path or "_doc"
@@ -228,23 +230,23 @@ def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any]) -> Ob
             raise errors.mapper_parsing(f"Expected map for property [fields] on field [{child_path}] but got a "
                                         f"class {type(spec).__name__}")
         current = props.get(name)
-        props[name] = _merge_child(current, child_path, spec)
+        props[name] = _merge_child(current, child_path, spec, field_types)
     return ObjectMapper(path, props, dynamic, enabled)
 
 
-def _merge_child(current: "FieldMapper | ObjectMapper | None", path: str,
-                 spec: dict[str, Any]) -> "FieldMapper | ObjectMapper":
+def _merge_child(current: "FieldMapper | ObjectMapper | None", path: str, spec: dict[str, Any],
+                 field_types: FieldTypes) -> "FieldMapper | ObjectMapper":
     ftype = spec.get("type")
     if ftype is None or ftype == "object":
         if isinstance(current, FieldMapper):
             raise errors.illegal_argument(f"can't merge a non object mapping [{path}] with an object mapping")
-        return _merge_object(current or ObjectMapper(path), path, spec)
+        return _merge_object(current or ObjectMapper(path), path, spec, field_types)
     if ftype == "nested":
         raise errors.mapper_parsing(f"the embedded node does not support [nested] fields (field [{path}]); "
                                     "map it as [object] or flatten it")
     if isinstance(current, ObjectMapper):
         raise errors.illegal_argument(f"can't merge a non object mapping [{path}] with an object mapping")
-    new = parse_field(path, spec)
+    new = parse_field(path, spec, field_types)
     if current is None:
         return new
     if current.type != new.type:
@@ -269,12 +271,17 @@ def _merge_same_type(current: FieldMapper, new: FieldMapper) -> FieldMapper:
     return FieldMapper(current.path, current.type, params, tuple(subs.values()))
 
 
-def parse_field(path: str, spec: dict[str, Any]) -> FieldMapper:
-    """Validate one field definition, failing as OpenSearch does on unknown types and parameters."""
+def parse_field(path: str, spec: dict[str, Any], field_types: FieldTypes = NO_FIELD_TYPES) -> FieldMapper:
+    """Validate one field definition, failing as OpenSearch does on unknown types and parameters.
+
+    ``field_types`` are the types the mounted plugins add (``MapperPlugin.getMappers``), e.g. ``knn_vector``."""
     ftype = spec["type"]
-    if ftype not in _ALLOWED:
+    allowed = _ALLOWED.get(ftype)
+    if allowed is None and ftype in field_types:
+        allowed = field_types[ftype].params
+    if allowed is None:
         raise errors.mapper_parsing(f"No handler for type [{ftype}] declared on field [{path.rsplit('.', 1)[-1]}]")
-    unknown = sorted(set(spec) - _ALLOWED[ftype])
+    unknown = sorted(set(spec) - allowed)
     if unknown:
         raise errors.mapper_parsing(f"unknown parameter [{unknown[0]}] on mapper [{path}] of type [{ftype}]")
     params = {k: copy.deepcopy(v) for k, v in spec.items() if k not in ("type", "fields")}
@@ -286,8 +293,9 @@ def parse_field(path: str, spec: dict[str, Any]) -> FieldMapper:
             raise errors.mapper_parsing(f"normalizer [{params['normalizer']}] not found for field [{path}]")
     if ftype == "scaled_float" and "scaling_factor" not in params:
         raise errors.mapper_parsing(f"Field [scaling_factor] is required for field [{path}]")
-    if ftype == "knn_vector":
-        _validate_knn(path, params)
+    plugin_type = field_types.get(ftype)
+    if plugin_type is not None and plugin_type.validate is not None:
+        plugin_type.validate(path, params)
     subs = []
     fields = spec.get("fields") or {}
     if not isinstance(fields, dict):
@@ -295,51 +303,8 @@ def parse_field(path: str, spec: dict[str, Any]) -> FieldMapper:
     for sub_name, sub_spec in fields.items():
         if not isinstance(sub_spec, dict) or "type" not in sub_spec:
             raise errors.mapper_parsing(f"No type specified for field [{sub_name}]")
-        subs.append(parse_field(f"{path}.{sub_name}", sub_spec))
+        subs.append(parse_field(f"{path}.{sub_name}", sub_spec, field_types))
     return FieldMapper(path, ftype, params, tuple(subs))
-
-
-def _validate_knn(path: str, params: dict[str, Any]) -> None:
-    if "model_id" in params:
-        raise errors.mapper_parsing(f"[model_id] on field [{path}] needs a trained k-NN model, which the embedded "
-                                    "node does not support; give [dimension] and [method] instead")
-    dim = params.get("dimension")
-    if dim is None:
-        raise errors.mapper_parsing(f"Dimension value missing for vector: {path}")
-    try:
-        dim_int = int(dim)
-    except (TypeError, ValueError):
-        raise errors.mapper_parsing(f"Unable to parse [dimension] from provided value [{dim}] for vector [{path}]")
-    if isinstance(dim, float) or dim_int <= 0 or dim_int > 16000:
-        raise errors.mapper_parsing(f"Dimension value must be greater than 0 and less than or equal to 16000 "
-                                    f"for vector: {path}")
-    params["dimension"] = dim_int
-    data_type = params.get("data_type", "float")
-    if data_type != "float":
-        raise errors.mapper_parsing(f"data_type [{data_type}] of field [{path}] is not supported by the embedded "
-                                    "node; use [float]")
-    method = params.get("method")
-    if method is not None:
-        if not isinstance(method, dict):
-            raise errors.mapper_parsing(f"Unable to parse [method] for vector [{path}]")
-        bad = sorted(set(method) - {"name", "engine", "space_type", "parameters"})
-        if bad:
-            raise errors.mapper_parsing(f"Invalid parameter for method: {bad[0]}")
-        name = method.get("name", "hnsw")
-        if name not in ("hnsw", "ivf", "flat"):
-            raise errors.mapper_parsing(f"Invalid method name: {name}")
-        engine = method.get("engine", "faiss")
-        if engine not in KNN_ENGINES:
-            raise errors.mapper_parsing(f"Invalid engine: {engine}")
-        if "space_type" in method and "space_type" in params and method["space_type"] != params["space_type"]:
-            raise errors.mapper_parsing(
-                "Space type in \"method\" and top-level space type should be same or one of them should be defined")
-    space = params.get("space_type") or (method or {}).get("space_type") or "l2"
-    if space not in KNN_SPACES:
-        raise errors.mapper_parsing(f"Unable to parse [space_type] from provided value [{space}] for vector [{path}]")
-    engine = (method or {}).get("engine", "faiss")
-    if space not in ENGINE_SPACES[engine]:
-        raise errors.mapper_parsing(f"{engine} engine does not support space type [{space}] (field [{path}])")
 
 
 def dynamic_field_spec(value: Any) -> dict[str, Any] | None:
@@ -351,9 +316,18 @@ def dynamic_field_spec(value: Any) -> dict[str, Any] | None:
     if isinstance(value, float):
         return {"type": "float"}
     if isinstance(value, str):
-        from ..dates import looks_like_date
-
         if looks_like_date(value):
             return {"type": "date"}
         return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
     return None
+
+
+def unwrap_mappings(body: Any) -> dict[str, Any]:
+    """A ``mappings`` body with or without the legacy ``_doc`` type wrapper -> the mapping itself."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise errors.mapper_parsing("Failed to parse mapping: [mappings] must be an object")
+    if "_doc" in body and isinstance(body["_doc"], dict) and len(body) == 1:
+        return body["_doc"]
+    return body

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,11 +19,13 @@ from .. import errors, jsonutil
 from ..analysis import get_analyzer
 from .mapping import Mapping
 from .parsed_doc import ParsedDoc, parse_document
-from ..plugins.knn import ann
 from .merge import merge_segments
 from .segment import Segment, SegmentBuilder
 from ..settings import parse_interval
 from .storage import Storage
+
+if TYPE_CHECKING:
+    from ..plugins.base import SegmentListener
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +103,10 @@ class Searcher:
 
 class IndexShard:
     def __init__(self, storage: Storage, uuid: str, name: str, settings: dict[str, str], mapping: Mapping,
-                 created_ms: int, max_seq_no: int = -1) -> None:
+                 created_ms: int, max_seq_no: int = -1,
+                 segment_listeners: tuple["SegmentListener", ...] = ()) -> None:
         self.storage = storage
+        self.segment_listeners = segment_listeners
         self.uuid = uuid
         self.name = name
         self.settings = settings
@@ -225,7 +229,7 @@ class IndexShard:
             before = list(self.segments)
             refreshed = self._refresh_locked()
             created = self._created_since(before)
-        self._prepare_graphs(created)
+        self._segments_written(created)
         return refreshed
 
     def _refresh_locked(self) -> bool:
@@ -248,15 +252,17 @@ class IndexShard:
         old = {id(segment) for segment in before}
         return [segment for segment in self.segments if id(segment) not in old]
 
-    def _prepare_graphs(self, segments: list[Segment]) -> None:
-        """Build the k-NN graphs of large new segments now, as the plugin does when it writes a segment.
+    def _segments_written(self, segments: list[Segment]) -> None:
+        """Run the plugins' segment listeners on new segments, as a codec does when it writes a segment (the k-NN
+        plugin builds the graphs of large segments here).
 
         Only segments this refresh or merge created: segments recovered at start-up keep loading their
         persisted graph on first use. Outside the shard lock: writes go on meanwhile; a search that reaches a
-        segment whose graph is being built waits for it (the per-field lock in ``knn.ann``).
+        segment whose graph is being built waits for it (the per-field lock in the k-NN plugin's ``ann``).
         """
         for segment in segments:
-            ann.prepare_graphs(segment, self.mapping, self.settings)
+            for listener in self.segment_listeners:
+                listener(segment, self.mapping, self.settings)
 
     def _next_segment_name(self) -> str:
         self._segment_counter += 1
@@ -283,7 +289,7 @@ class IndexShard:
                 self._merge(list(self.segments))
             self._persist()
             created = self._created_since(before)
-        self._prepare_graphs(created)
+        self._segments_written(created)
 
     def _merge(self, group: list[Segment]) -> None:
         merged = merge_segments(self._next_segment_name(), group, self.mapping)

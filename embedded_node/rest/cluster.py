@@ -8,7 +8,6 @@ from .. import errors
 from .router import RestRequest, RestResponse, Router, ok
 
 LUCENE_VERSIONS = {"2": "9.12.1", "3": "10.2.1"}
-PLUGINS = [("opensearch-knn", "k-NN"), ("opensearch-ltr", "learning-to-rank")]
 
 
 def register(router: Router) -> None:
@@ -161,7 +160,7 @@ def cat_plugins(req: RestRequest) -> RestResponse:
     node = req.node
     name = f"mmltr-embedded-{node.node_id[:7]}"
     version = node.version + ".0"
-    rows = [{"name": name, "component": comp, "version": version} for comp, _ in PLUGINS]
+    rows = [{"name": name, "component": comp, "version": version} for comp in node.plugins.components]
     return _cat(req, rows, ["name", "component", "version"])
 
 
@@ -200,4 +199,4 @@ def nodes_info(req: RestRequest) -> RestResponse:
                "nodes": {node.node_id: {"name": name, "version": node.version, "roles": ["data", "ingest",
                                                                                         "cluster_manager"],
                                         "plugins": [{"name": c, "version": node.version + ".0", "description": d}
-                                                    for c, d in PLUGINS]}}})
+                                                    for c, d in node.plugins.descriptions]}}})

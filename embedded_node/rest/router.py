@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
 from .. import errors, jsonutil
@@ -69,6 +69,15 @@ class RestResponse:
 Handler = Callable[[RestRequest], RestResponse]
 
 
+@dataclass(frozen=True)
+class RestRoute:
+    """One route a REST handler serves (``RestHandler.routes()``): method, path template, handler."""
+
+    method: str
+    path: str
+    handler: Handler
+
+
 @dataclass
 class _Route:
     method: str
@@ -89,6 +98,10 @@ class Router:
         parts = tuple(p for p in template.strip("/").split("/") if p)
         self._routes.append(_Route(method.upper(), parts, handler))
         self._routes.sort(key=lambda r: r.specificity, reverse=True)
+
+    def add_routes(self, routes: Iterable[RestRoute]) -> None:
+        for route in routes:
+            self.add(route.method, route.path, route.handler)
 
     def route(self, method: str, *templates: str) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
@@ -167,27 +180,3 @@ def ok(body: Any = None, status: int = 200) -> RestResponse:
 
 def acknowledged(**extra: Any) -> RestResponse:
     return RestResponse(200, {"acknowledged": True, **extra})
-
-
-_ROUTER: Router | None = None
-
-
-def get_router() -> Router:
-    """The process-wide router with every built-in and plugin route registered."""
-    global _ROUTER
-    if _ROUTER is None:
-        router = Router()
-        from . import cluster, documents, indices, search_api
-
-        for module in (cluster, indices, documents, search_api):
-            module.register(router)
-        for plugin_module in ("embedded_node.plugins.ltr.rest",):
-            try:
-                import importlib
-
-                importlib.import_module(plugin_module).register(router)
-            except ModuleNotFoundError as exc:
-                if not (exc.name and plugin_module.startswith(exc.name)):
-                    raise
-        _ROUTER = router
-    return _ROUTER

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .. import errors
 from ..node import Node
-from .router import MAX_CONTENT_LENGTH, RestResponse, get_router
+from .router import MAX_CONTENT_LENGTH, RestResponse
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         try:
             body = self._body()
-            response = get_router().dispatch(self.node, self.command, url.path, params, body)
+            response = self.node.plugins.rest_controller.dispatch(self.node, self.command, url.path, params, body)
         except errors.EngineError as exc:
             self.close_connection = True
             response = RestResponse(exc.status, exc.to_body())

@@ -6,6 +6,7 @@ errors come back as opensearch-py's own exception classes (``NotFoundError``, ``
 """
 from __future__ import annotations
 
+import gzip
 import time
 from typing import Any, Collection, Mapping
 from urllib.parse import urlencode
@@ -13,7 +14,6 @@ from urllib.parse import urlencode
 from opensearchpy.connection import Connection
 
 from ..node import open_node, release_node
-from .router import get_router
 
 
 class EmbeddedConnection(Connection):
@@ -26,7 +26,7 @@ class EmbeddedConnection(Connection):
                                                   if k in ("url_prefix", "timeout", "headers", "http_compress",
                                                            "opaque_id")})
         self.node = open_node(data_dir, **(node_options or {}))
-        self.router = get_router()
+        self.router = self.node.plugins.rest_controller
 
     def perform_request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
                         body: bytes | None = None, timeout: int | float | None = None, ignore: Collection[int] = (),
@@ -35,8 +35,6 @@ class EmbeddedConnection(Connection):
         if isinstance(body, str):
             body = body.encode("utf-8", "surrogatepass")
         if headers and str(headers.get("content-encoding", "")).lower() == "gzip" and body:
-            import gzip
-
             body = gzip.decompress(body)
         response = self.router.dispatch(self.node, method, url, dict(params or {}), body)
         raw = response.encode().decode("utf-8", "surrogatepass")

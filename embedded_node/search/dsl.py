@@ -1,38 +1,60 @@
-"""Query DSL parsing: a registry of query parsers, each turning JSON into a :class:`~.query.Query`.
+"""Query DSL parsing: the query registry and :class:`DslParser`, which turns query JSON into a :class:`Query`.
 
-Register a parser with ``@register("match")``; it receives the query's JSON body and the :class:`DslParser`
-(for sub-queries and shared option handling). Parsing is mapping-independent and strict: unknown queries and
-unknown parameters fail with OpenSearch's ``parsing_exception``, never silently.
+The registry (``SearchModule``'s named query parsers) holds the built-in queries of :mod:`.queries` plus those of
+the mounted plugins (``SearchPlugin.getQueries``). It is complete when built: the node builds it with its plugins
+before it serves a request, so a query is either registered or an ``unknown query`` error, never a race with a
+lazy import. Parsing is mapping-independent and strict: unknown queries and unknown parameters fail with
+OpenSearch's ``parsing_exception``, never silently.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 from .. import errors
 from .query import Query
+from .queries import basic, boolean, function_score, pattern, range, script_score, termlevel, text
 
 QueryParser = Callable[[Any, "DslParser"], Query]
-_PARSERS: dict[str, QueryParser] = {}
+
+BUILTIN_QUERY_MODULES = (basic, boolean, function_score, pattern, range, script_score, termlevel, text)
 
 
-def register(*names: str) -> Callable[[QueryParser], QueryParser]:
-    def deco(fn: QueryParser) -> QueryParser:
-        for name in names:
-            _PARSERS[name] = fn
-        return fn
+class QueryRegistry:
+    """Query name -> parser; immutable once built. A name registered twice is a programming error."""
 
-    return deco
+    def __init__(self, extra: Iterable[tuple[str, QueryParser]] = ()) -> None:
+        parsers: dict[str, QueryParser] = {}
+        for module in BUILTIN_QUERY_MODULES:
+            for name, parser in module.QUERIES.items():
+                _add(parsers, name, parser)
+        for name, parser in extra:
+            _add(parsers, name, parser)
+        self._parsers: Mapping[str, QueryParser] = MappingProxyType(parsers)
+
+    def get(self, name: str) -> QueryParser:
+        parser = self._parsers.get(name)
+        if parser is None:
+            raise errors.parsing(f"unknown query [{name}]")
+        return parser
+
+    def names(self) -> list[str]:
+        return sorted(self._parsers)
 
 
-def registered() -> list[str]:
-    return sorted(_PARSERS)
+def _add(parsers: dict[str, QueryParser], name: str, parser: QueryParser) -> None:
+    if name in parsers:
+        raise ValueError(f"query [{name}] is already registered")
+    parsers[name] = parser
 
 
 class DslParser:
-    """Parses query JSON; one instance per request (it may collect request-level facts)."""
+    """Parses query JSON with one registry; one instance per request (it may collect request-level facts)."""
+
+    def __init__(self, registry: QueryRegistry) -> None:
+        self.registry = registry
 
     def parse(self, body: Any) -> Query:
-        _load_builtin_queries()
         if not isinstance(body, dict):
             raise errors.parsing("query malformed, must start with start_object")
         if len(body) != 1:
@@ -41,10 +63,7 @@ class DslParser:
             keys = list(body)
             raise errors.parsing(f"[{keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
         (qtype, qbody), = body.items()
-        parser = _PARSERS.get(qtype)
-        if parser is None:
-            raise errors.parsing(f"unknown query [{qtype}]")
-        return parser(qbody, self)
+        return self.registry.get(qtype)(qbody, self)
 
     def parse_clauses(self, body: Any, owner: str, clause: str) -> list[Query]:
         if body is None:
@@ -56,71 +75,3 @@ class DslParser:
                 raise errors.parsing(f"[{owner}] query malformed, [{clause}] must hold query objects")
             out.append(self.parse(item))
         return out
-
-
-def single_field(body: Any, query: str, value_key: str) -> tuple[str, dict[str, Any]]:
-    """``{"title": "x"}`` or ``{"title": {"query": "x", ...}, "boost": 2}`` -> ``("title", {value_key: ...})``."""
-    if not isinstance(body, dict):
-        raise errors.parsing(f"[{query}] query malformed, no start_object after query name")
-    top = {k: body[k] for k in ("boost", "_name") if k in body and not isinstance(body[k], dict)}
-    fields = [k for k in body if k not in top]
-    if not fields:
-        raise errors.parsing(f"[{query}] query malformed, no field specified")
-    if len(fields) > 1:
-        raise errors.parsing(f"[{query}] query doesn't support multiple fields, found [{fields[0]}] and "
-                             f"[{fields[1]}]")
-    field = fields[0]
-    spec = body[field]
-    params = dict(spec) if isinstance(spec, dict) else {value_key: spec}
-    for key, value in top.items():
-        params.setdefault(key, value)
-    return field, params
-
-
-def check_keys(params: dict[str, Any], query: str, allowed: set[str]) -> None:
-    unknown = [k for k in params if k not in allowed]
-    if unknown:
-        raise errors.parsing(f"[{query}] query does not support [{unknown[0]}]")
-
-
-def as_float(value: Any, query: str, key: str) -> float:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        return float(value)
-    except (TypeError, ValueError):
-        raise errors.parsing(f"[{query}] failed to parse field [{key}]: [{value}] is not a number") from None
-
-
-def common(params: dict[str, Any], query: str) -> tuple[float, str | None]:
-    """Pop ``boost`` and ``_name`` (every query accepts them)."""
-    boost = as_float(params.pop("boost", 1.0), query, "boost")
-    name = params.pop("_name", None)
-    if name is not None and not isinstance(name, str):
-        raise errors.parsing(f"[{query}] [_name] must be a string")
-    return boost, name
-
-
-_LOADED = False
-
-
-def _load_builtin_queries() -> None:
-    """Import the query modules so their ``@register`` decorators run (once, on first parse)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    import importlib
-    import pkgutil
-
-    from . import queries
-
-    for info in pkgutil.iter_modules(queries.__path__):
-        importlib.import_module(f"{queries.__name__}.{info.name}")
-    for plugin_module in ("embedded_node.plugins.knn.queries", "embedded_node.plugins.ltr.queries"):
-        try:
-            importlib.import_module(plugin_module)
-        except ModuleNotFoundError as exc:
-            if exc.name and plugin_module.startswith(exc.name):
-                continue
-            raise

@@ -46,7 +46,7 @@ class ShardResult:
 def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     params = params or {}
-    request = parse_search_request(body, params)
+    request = parse_search_request(body, params, node.plugins)
     shards = node.resolve(index, **_resolve_options(params))
     scroll = params.get("scroll")
     if scroll:
@@ -94,7 +94,7 @@ def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | N
     if not isinstance(body, dict) or set(body) - {"query"}:
         bad = sorted(set(body) - {"query"})[0] if isinstance(body, dict) else "body"
         raise errors.parsing(f"request does not support [{bad}]")
-    request = parse_search_request({"query": body["query"]} if "query" in body else {}, {})
+    request = parse_search_request({"query": body["query"]} if "query" in body else {}, {}, node.plugins)
     shards = node.resolve(index, **_resolve_options(params))
     total = 0
     for shard in shards:

@@ -1,13 +1,13 @@
 """The fetch phase: ``_source`` (filtered), named queries, explanations, versions, and plugin sub-phases.
 
-Plugins add fetch sub-phases (the LTR plugin's ``ltr_log`` writes ``fields._ltrlog``) by appending a callable
-``(request, rows, hits)`` to :data:`FETCH_SUBPHASES`; ``rows`` are ``(ShardResult, row)`` pairs aligned with
-``hits``.
+Plugins add fetch sub-phases (``SearchPlugin.getFetchSubPhases``; the LTR plugin's ``ltr_log`` writes
+``fields._ltrlog``): callables ``(request, rows, hits)`` run after the core phase, in mount order; ``rows`` are
+``(ShardResult, row)`` pairs aligned with ``hits``.
 """
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from ..node import Node
     from .executor import ShardResult
     from .request import SearchRequest, SourceFilter
-
-FETCH_SUBPHASES: list[Callable[["SearchRequest", list, list[dict[str, Any]]], None]] = []
-
 
 def fetch_hits(node: "Node", rows: list[tuple["ShardResult", int]], request: "SearchRequest") -> list[dict]:
     from .executor import explain_hit
@@ -60,7 +57,7 @@ def fetch_hits(node: "Node", rows: list[tuple["ShardResult", int]], request: "Se
             hit["_node"] = "embedded"
             hit["_explanation"] = explain_hit(result, row).to_dict()
         hits.append(hit)
-    for subphase in FETCH_SUBPHASES:
+    for subphase in node.plugins.fetch_sub_phases:
         subphase(request, rows, hits)
     return hits
 

@@ -6,14 +6,15 @@ key, rather than being ignored: a silently dropped ``aggs`` or ``highlight`` wou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from .dsl import DslParser, as_float
+from .dsl import DslParser
+from .parse_utils import as_float
 from .query import Query
 
-# Search extensions (``ext``) registered by plugins: name -> parser(body) -> parsed value.
-SEARCH_EXT: dict[str, Callable[[Any], Any]] = {}
+if TYPE_CHECKING:
+    from ..plugins_service import PluginsService
 
 _SUPPORTED = {"query", "size", "from", "_source", "sort", "track_total_hits", "explain", "rescore", "min_score",
               "post_filter", "ext", "version", "seq_no_primary_term", "track_scores", "timeout", "stored_fields",
@@ -78,7 +79,8 @@ class SearchRequest:
                                  and self.sort[0].order == "desc")
 
 
-def parse_search_request(body: Any, params: dict[str, Any] | None = None) -> SearchRequest:
+def parse_search_request(body: Any, params: dict[str, Any] | None, plugins: "PluginsService") -> SearchRequest:
+    """Parse with the node's registries: its query parsers and its plugins' search extensions (``ext``)."""
     params = params or {}
     if body is None:
         body = {}
@@ -95,7 +97,7 @@ def parse_search_request(body: Any, params: dict[str, Any] | None = None) -> Sea
     if "q" in params:
         raise errors.illegal_argument("the [q] query-string parameter is not supported by the embedded node; "
                                       "send a query in the request body")
-    parser = DslParser()
+    parser = DslParser(plugins.queries)
     query = parser.parse(body["query"]) if "query" in body else parser.parse({"match_all": {}})
     req = SearchRequest(query=query, raw=body)
     req.size = _int(params.get("size", body.get("size", 10)), "size")
@@ -134,24 +136,13 @@ def parse_search_request(body: Any, params: dict[str, Any] | None = None) -> Sea
     ext = body.get("ext") or {}
     if not isinstance(ext, dict):
         raise errors.parsing("[ext] must be an object")
-    _load_plugins()
     for name, value in ext.items():
-        parse_ext = SEARCH_EXT.get(name)
+        parse_ext = plugins.search_exts.get(name)
         if parse_ext is None:
             raise errors.EngineError("named_object_not_found_exception",
                                      f"[1:1] unknown field [{name}]", 400)
         req.ext[name] = parse_ext(value)
     return req
-
-
-def _load_plugins() -> None:
-    try:  # the LTR plugin registers the ``ltr_log`` extension
-        import importlib
-
-        importlib.import_module("embedded_node.plugins.ltr.logging_ext")
-    except ModuleNotFoundError as exc:
-        if not (exc.name and "embedded_node.plugins.ltr".startswith(exc.name)):
-            raise
 
 
 def _int(value: Any, key: str) -> int:

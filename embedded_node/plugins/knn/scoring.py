@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...version import version_id
+
 F32 = np.float32
 F64 = np.float64
 ONE = F32(1.0)
@@ -235,9 +237,7 @@ def uses_half_cosine(version_created: str | None) -> bool:
     """Whether an index scores ``knn_score`` cosine as ``(1+cos)/2`` (created >= 2.19.0) or ``1+cos``."""
     if not version_created:
         return True
-    from ...node import _version_id
-
     try:
-        return int(version_created) >= int(_version_id(_HALF_COSINE_SINCE))
+        return int(version_created) >= int(version_id(_HALF_COSINE_SINCE))
     except ValueError:
         return True

@@ -26,6 +26,7 @@ from .elements import LANGUAGES, StoredFeature, StoredFeatureSet
 from .mustache import MustacheError, Template, compile_template
 from ...errors import EngineError, illegal_argument
 from ...jsonutil import loads as json_loads
+from ...search.dsl import DslParser
 
 
 @dataclass
@@ -138,10 +139,8 @@ def _bind(feature: CompiledFeature, cset: CompiledFeatureSet, ctx: Any,
 
 
 def _query_weight(name: str, ctx: Any, build: Callable[[], Any]) -> Any:
-    from ...search.dsl import DslParser
-
     try:
-        query = DslParser().parse(build())
+        query = DslParser(ctx.node.plugins.queries).parse(build())
         return query.rewrite(ctx).create_weight(ctx, 1.0, True)
     except EngineError as exc:
         raise ltr_errors.feature_query(name, ctx.index_name, exc) from None

@@ -21,8 +21,6 @@ from . import vectors
 from .plugin import plugin
 from .queries import SltrQuery
 from ...errors import EngineError, illegal_argument, parsing, search_phase_failure
-from ...search.fetch import FETCH_SUBPHASES
-from ...search.request import SEARCH_EXT
 
 F32 = np.float32
 
@@ -142,8 +140,3 @@ def _log_spec(query: SltrQuery, spec: LogSpec, rows: list, logs: list[dict[str, 
         for p, doc in zip(positions, local.tolist()):
             i = int(np.searchsorted(docs, doc))
             logs[p][spec.name] = _entries(names, vector[i], matched[i], spec.missing_as_zero)
-
-
-SEARCH_EXT["ltr_log"] = parse_ltr_log
-if log_features not in FETCH_SUBPHASES:
-    FETCH_SUBPHASES.append(log_features)

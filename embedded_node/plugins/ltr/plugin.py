@@ -2,7 +2,7 @@
 
 ``Caches`` mirrors the plugin's three caches (feature, featureset, model; ``com.o19s.es.ltr.feature.store.
 index.Caches``): compiled elements keyed by store index and name, with hit/miss/eviction counters. Deleting an
-element or a store evicts its entries; ``_clearcache`` empties them. The state lives in ``node.extensions``.
+element or a store evicts its entries; ``_clearcache`` empties them. The state lives in ``node.extensions[NAME]``, built with the node.
 """
 from __future__ import annotations
 
@@ -102,14 +102,9 @@ class LtrPlugin:
         return self.caches.get_or_load(FEATURESET, index, name, load)
 
 
-_INIT_LOCK = threading.Lock()
+NAME = "opensearch-ltr"
 
 
 def plugin(node: Any) -> LtrPlugin:
-    state = node.extensions.get("ltr")
-    if state is None:
-        with _INIT_LOCK:
-            state = node.extensions.get("ltr")
-            if state is None:
-                state = node.extensions["ltr"] = LtrPlugin(node)
-    return state
+    """The node's LTR plugin state, built with the node (``Plugin.node_state``)."""
+    return node.extensions[NAME]

@@ -18,7 +18,7 @@ computed while scoring are kept for ``ltr_log`` (:class:`.vectors.FeatureCache`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,8 +27,11 @@ from .features import BoundFeature, bind_features
 from .plugin import plugin
 from .rankers import CompiledModel
 from ...errors import EngineError, illegal_argument, parsing
-from ...search.dsl import DslParser, as_float, register
+from ...search.parse_utils import as_float
 from ...search.query import Explanation, Query, Weight
+
+if TYPE_CHECKING:
+    from ...search.dsl import DslParser
 
 F32 = np.float32
 _FIELDS = {"store", "model", "featureset", "params", "active_features", "cache", "boost", "_name"}
@@ -127,7 +130,6 @@ class LtrWeight(Weight):
         return Explanation(score, f"LtrModel: {self.model.name} using features:", details)
 
 
-@register("sltr")
 def parse_sltr(body: Any, parser: DslParser) -> Query:
     """``StoredLtrQueryBuilder.fromXContent``."""
     if not isinstance(body, dict):
@@ -154,3 +156,9 @@ def parse_sltr(body: Any, parser: DslParser) -> Query:
     boost = as_float(body.get("boost", 1.0), "sltr", "boost")
     return SltrQuery(params, body.get("model"), body.get("featureset"), body.get("store"), active, cache,
                      boost, body.get("_name"))
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "sltr": parse_sltr,
+}

@@ -1,6 +1,6 @@
 """``_ltr`` store, cache and stats endpoints (``RestStoreManager``, ``RestFeatureStoreCaches``, stats).
 
-The core router calls :func:`register`; element endpoints live in :mod:`.rest_elements`.
+The plugin declares :func:`rest_routes`; element endpoints live in :mod:`.rest_elements`.
 
 * ``PUT|DELETE|GET|POST /_ltr[/{store}]``: create / delete / exists (``{"exists": true}``, 404 otherwise) /
   "Updating a feature store is not yet supported."; ``GET /_ltr`` lists the stores.
@@ -15,26 +15,30 @@ from typing import Any
 from . import rest_elements, stats, store
 from .plugin import plugin
 from ... import errors
-from ...rest.router import RestRequest, RestResponse, Router, acknowledged, ok
+from ...rest.router import RestRequest, RestResponse, RestRoute, acknowledged, ok
 
 
-def register(router: Router) -> None:
+def rest_routes() -> tuple[RestRoute, ...]:
+    """Every route of the plugin (``getRestHandlers``): store, cache and stats here, elements in
+    :mod:`.rest_elements`."""
+    routes: list[RestRoute] = []
     for path in ("/_ltr", "/_ltr/{store}"):
-        router.add("PUT", path, create_store)
-        router.add("DELETE", path, delete_store)
-        router.add("POST", path, update_store)
-    router.add("GET", "/_ltr", list_stores)
-    router.add("GET", "/_ltr/{store}", store_exists)
-    router.add("HEAD", "/_ltr/{store}", store_exists)
-    router.add("POST", "/_ltr/_clearcache", clear_cache)
-    router.add("POST", "/_ltr/{store}/_clearcache", clear_cache)
-    router.add("GET", "/_ltr/_cachestats", cache_stats)
+        routes.append(RestRoute("PUT", path, create_store))
+        routes.append(RestRoute("DELETE", path, delete_store))
+        routes.append(RestRoute("POST", path, update_store))
+    routes.append(RestRoute("GET", "/_ltr", list_stores))
+    routes.append(RestRoute("GET", "/_ltr/{store}", store_exists))
+    routes.append(RestRoute("HEAD", "/_ltr/{store}", store_exists))
+    routes.append(RestRoute("POST", "/_ltr/_clearcache", clear_cache))
+    routes.append(RestRoute("POST", "/_ltr/{store}/_clearcache", clear_cache))
+    routes.append(RestRoute("GET", "/_ltr/_cachestats", cache_stats))
     for base in ("/_plugins/_ltr", "/_opendistro/_ltr"):
         for path in ("stats", "stats/{stat}", "{node_id}/stats", "{node_id}/stats/{stat}"):
-            router.add("GET", f"{base}/{path}", plugin_stats)
+            routes.append(RestRoute("GET", f"{base}/{path}", plugin_stats))
     for path in ("_stats", "_stats/{stat}", "_stats/nodes/{node_id}", "_stats/{stat}/nodes/{node_id}"):
-        router.add("GET", f"/_ltr/{path}", plugin_stats)
-    rest_elements.register(router)
+        routes.append(RestRoute("GET", f"/_ltr/{path}", plugin_stats))
+    rest_elements.register(routes)
+    return tuple(routes)
 
 
 def create_store(req: RestRequest) -> RestResponse:

@@ -16,23 +16,24 @@ from .plugin import plugin
 from .validation import precheck, validate
 from ... import errors
 from ...rest.documents import write_body
-from ...rest.router import RestRequest, RestResponse, Router
+from ...rest.router import RestRequest, RestResponse, RestRoute
 
 
-def register(router: Router) -> None:
+def register(routes: list[RestRoute]) -> None:
+    """Append this module's routes (``getRestHandlers``) to ``routes``."""
     for prefix in ("/_ltr", "/_ltr/{store}"):
         for kind in (FEATURE, FEATURESET, MODEL):
             path = f"{prefix}/_{kind}/{{name}}"
-            router.add("PUT", path, _writer(kind, create=True))
+            routes.append(RestRoute("PUT", path, _writer(kind, create=True)))
             if kind != MODEL:
-                router.add("POST", path, _writer(kind, create=False))
-            router.add("GET", path, _getter(kind))
-            router.add("HEAD", path, _getter(kind))
-            router.add("DELETE", path, _deleter(kind))
-            router.add("GET", f"{prefix}/_{kind}", _lister(kind))
-        router.add("POST", f"{prefix}/_featureset/{{name}}/_addfeatures", add_features)
-        router.add("POST", f"{prefix}/_featureset/{{name}}/_addfeatures/{{query}}", add_features)
-        router.add("POST", f"{prefix}/_featureset/{{name}}/_createmodel", create_model_from_set)
+                routes.append(RestRoute("POST", path, _writer(kind, create=False)))
+            routes.append(RestRoute("GET", path, _getter(kind)))
+            routes.append(RestRoute("HEAD", path, _getter(kind)))
+            routes.append(RestRoute("DELETE", path, _deleter(kind)))
+            routes.append(RestRoute("GET", f"{prefix}/_{kind}", _lister(kind)))
+        routes.append(RestRoute("POST", f"{prefix}/_featureset/{{name}}/_addfeatures", add_features))
+        routes.append(RestRoute("POST", f"{prefix}/_featureset/{{name}}/_addfeatures/{{query}}", add_features))
+        routes.append(RestRoute("POST", f"{prefix}/_featureset/{{name}}/_createmodel", create_model_from_set))
 
 
 def _index(req: RestRequest) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import ltr_errors
 from ... import errors, jsonutil
-from ...node import validate_index_name
+from ...index.names import validate_index_name
 
 DEFAULT_STORE = ".ltrstore"
 STORE_PREFIX = DEFAULT_STORE + "_"

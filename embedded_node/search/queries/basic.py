@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ... import errors
-from ..dsl import DslParser, check_keys, common, register
+from ..parse_utils import check_keys, common
 from ..query import ConstantMaskWeight, MatchAllWeight, MatchNoneWeight, Query, Weight
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 
 @dataclass
@@ -28,7 +31,6 @@ class MatchNoneQuery(Query):
         return MatchNoneWeight(self)
 
 
-@register("match_all")
 def parse_match_all(body: Any, parser: DslParser) -> Query:
     params = dict(body or {})
     boost, name = common(params, "match_all")
@@ -36,7 +38,6 @@ def parse_match_all(body: Any, parser: DslParser) -> Query:
     return MatchAllQuery(boost, name)
 
 
-@register("match_none")
 def parse_match_none(body: Any, parser: DslParser) -> Query:
     params = dict(body or {})
     _, name = common(params, "match_none")
@@ -72,7 +73,6 @@ def id_lookup(segment: Any) -> dict[str, int]:
     return table
 
 
-@register("ids")
 def parse_ids(body: Any, parser: DslParser) -> Query:
     if not isinstance(body, dict):
         raise errors.parsing("[ids] query malformed, no start_object after query name")
@@ -119,7 +119,6 @@ class ExistsQuery(Query):
                                   f"ConstantScore(FieldExistsQuery [field={self.field}])")
 
 
-@register("exists")
 def parse_exists(body: Any, parser: DslParser) -> Query:
     if not isinstance(body, dict):
         raise errors.parsing("[exists] query malformed, no start_object after query name")
@@ -129,3 +128,12 @@ def parse_exists(body: Any, parser: DslParser) -> Query:
     if "field" not in params or not isinstance(params["field"], str):
         raise errors.parsing("[exists] must be provided with a [field]")
     return ExistsQuery(params["field"], boost, name)
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "match_all": parse_match_all,
+    "match_none": parse_match_none,
+    "ids": parse_ids,
+    "exists": parse_exists,
+}

@@ -13,14 +13,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ... import errors
-from ..dsl import DslParser, as_float, check_keys, common, register
+from ..parse_utils import as_float, check_keys, common
 from ..query import Query
 from .lucene_queries import (FILTER, MUST, MUST_NOT, SHOULD, BooleanQuery, ConstantScoreQuery, DisjunctionMaxQuery,
                              MatchAllDocsQuery, MatchNoDocsQuery, boosted, rewrite_fully, to_lucene)
 from .msm import calculate_min_should_match, spec_string
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 _BOOL_KEYS = {"must", "should", "filter", "must_not", "minimum_should_match", "adjust_pure_negative",
               "disable_coord"}
@@ -106,7 +109,6 @@ def _object(body: Any, query: str) -> dict[str, Any]:
     return dict(body)
 
 
-@register("bool")
 def parse_bool(body: Any, parser: DslParser) -> Query:
     params = _object(body, "bool")
     boost, name = common(params, "bool")
@@ -120,7 +122,6 @@ def parse_bool(body: Any, parser: DslParser) -> Query:
                         spec_string(params.get("minimum_should_match"), "bool"), adjust, boost, name)
 
 
-@register("dis_max")
 def parse_dis_max(body: Any, parser: DslParser) -> Query:
     params = _object(body, "dis_max")
     boost, name = common(params, "dis_max")
@@ -132,7 +133,6 @@ def parse_dis_max(body: Any, parser: DslParser) -> Query:
     return DisMaxDslQuery(queries, tie, boost, name)
 
 
-@register("constant_score")
 def parse_constant_score(body: Any, parser: DslParser) -> Query:
     params = _object(body, "constant_score")
     boost, name = common(params, "constant_score")
@@ -140,3 +140,11 @@ def parse_constant_score(body: Any, parser: DslParser) -> Query:
     if not isinstance(params.get("filter"), dict):
         raise errors.parsing("[constant_score] requires a 'filter' element")
     return ConstantScoreDslQuery(parser.parse(params["filter"]), boost, name)
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "bool": parse_bool,
+    "dis_max": parse_dis_max,
+    "constant_score": parse_constant_score,
+}

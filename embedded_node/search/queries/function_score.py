@@ -26,15 +26,18 @@ Reading of the Java rules (``org.opensearch.common.lucene.search.function``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ... import errors
-from ..dsl import DslParser, as_float, register
+from ..parse_utils import as_float
 from ..query import Explanation, Query, Weight
 from .basic import MatchAllQuery
 from .score_functions import BoundFunction, FunctionSpec, check_weight, parse_function
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 F32 = np.float32
 SCORE_MODES = ("multiply", "sum", "avg", "first", "max", "min")
@@ -231,7 +234,6 @@ def _explain_combine(mode: str, sub: Explanation, fexpl: Explanation, factor: fl
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------
-@register("function_score")
 def parse_function_score(body: Any, parser: DslParser) -> Query:
     if not isinstance(body, dict):
         raise errors.parsing("[function_score] query malformed, no start_object after query name")
@@ -321,3 +323,9 @@ def _parse_entry(item: Any, parser: DslParser) -> FilterFunction:
     if isinstance(flt, MatchAllQuery):
         flt = None  # doToQuery: a match_all filter means "no filter" (and keeps the single-function shortcut)
     return FilterFunction(flt, spec)
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "function_score": parse_function_score,
+}

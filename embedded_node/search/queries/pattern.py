@@ -4,13 +4,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 
 from ... import errors
-from ..dsl import DslParser, check_keys, common, register, single_field
+from ..parse_utils import check_keys, common, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight
 from .termlevel import (F32, _is_string_field, _refuse_metadata, sorted_terms, term_mask, to_term)
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 
 @dataclass
@@ -96,6 +99,8 @@ def _parse_pattern(kind: str, value_keys: tuple[str, ...]) -> Callable[[Any, Dsl
     return parse
 
 
-register("prefix")(_parse_pattern("prefix", ("value",)))
-register("wildcard")(_parse_pattern("wildcard", ("value", "wildcard")))
-
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "prefix": _parse_pattern("prefix", ("value",)),
+    "wildcard": _parse_pattern("wildcard", ("value", "wildcard")),
+}

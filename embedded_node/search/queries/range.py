@@ -4,15 +4,18 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from ... import errors
-from ..dsl import DslParser, check_keys, common, register, single_field
+from ..parse_utils import check_keys, common, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight
 from . import datemath
 from .termlevel import (F32, _is_string_field, _refuse_metadata, _vector_error, numeric_mask, sorted_terms, term_mask, to_boolean, to_number, to_query_mask, to_term)
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 
 @dataclass
@@ -114,7 +117,6 @@ _RANGE_KEYS = {"gt", "gte", "lt", "lte", "from", "to", "include_lower", "include
                "relation", "boost", "_name"}
 
 
-@register("range")
 def parse_range(body: Any, parser: DslParser) -> Query:
     field, params = single_field(body, "range", "__value__")
     if "__value__" in params:
@@ -159,3 +161,9 @@ def _parse_bool(value: Any, key: str) -> bool:
 
 
 # --- prefix and wildcard -----------------------------------------------------------------------------------------
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "range": parse_range,
+}

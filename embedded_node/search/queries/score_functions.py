@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from ... import errors
-from ...plugins.knn.script import ScriptSpec, compile_score_script, parse_script
-from ..dsl import as_float
+from ..parse_utils import as_float
 from ..query import Explanation
+from ..scripts import ScriptSpec, compile_score_script, parse_script
 from . import datemath
 from .termlevel import create_error
 

@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from ... import errors
-from ..dsl import DslParser, common, register
+from ..parse_utils import common
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight, membership
 from . import datemath
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 F32 = np.float32
 MAX_TERMS_COUNT = 65536
@@ -251,7 +254,6 @@ class TermsQuery(Query):
                 " ".join(repr(v) for v in wanted_arr.tolist()))
 
 
-@register("terms")
 def parse_terms(body: Any, parser: DslParser) -> Query:
     if not isinstance(body, dict):
         raise errors.parsing("[terms] query malformed, no start_object after query name")
@@ -271,3 +273,9 @@ def parse_terms(body: Any, parser: DslParser) -> Query:
     if any(v is None or isinstance(v, (dict, list)) for v in values):
         raise errors.parsing("[terms] query values must be strings, numbers or booleans")
     return TermsQuery(field, tuple(values), boost, name)
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "terms": parse_terms,
+}

@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ... import errors
 from ...analysis import get_analyzer
-from ..dsl import DslParser, as_float, check_keys, common, register, single_field
+from ..parse_utils import as_float, check_keys, common, single_field
 from ..query import Query
 from . import datemath
 from .termlevel import TermsQuery, create_error, field_number, to_boolean, to_term
 from .lucene_queries import (MUST, SHOULD, BooleanQuery, DisjunctionMaxQuery, MatchAllDocsQuery, MatchNoDocsQuery,
                              TermQuery, boosted, rewrite_fully)
 from .msm import calculate_min_should_match, spec_string
+
+if TYPE_CHECKING:
+    from ..dsl import DslParser
 
 _MATCH_KEYS = {"query", "operator", "minimum_should_match", "analyzer", "zero_terms_query", "lenient",
                "auto_generate_synonyms_phrase_query", "fuzziness", "prefix_length", "max_expansions",
@@ -222,7 +225,6 @@ def _bool_param(params: dict[str, Any], key: str, query: str) -> bool:
     return value
 
 
-@register("term")
 def parse_term(body: Any, parser: DslParser) -> Query:
     field, params = single_field(body, "term", "value")
     boost, name = common(params, "term")
@@ -234,7 +236,6 @@ def parse_term(body: Any, parser: DslParser) -> Query:
     return TermDslQuery(field, params["value"], boost, name)
 
 
-@register("match")
 def parse_match(body: Any, parser: DslParser) -> Query:
     field, params = single_field(body, "match", "query")
     boost, name = common(params, "match")
@@ -259,7 +260,6 @@ def _parse_fields(value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(parsed.items())
 
 
-@register("multi_match")
 def parse_multi_match(body: Any, parser: DslParser) -> Query:
     if not isinstance(body, dict):
         raise errors.parsing("[multi_match] query malformed, no start_object after query name")
@@ -280,3 +280,11 @@ def parse_multi_match(body: Any, parser: DslParser) -> Query:
                               spec_string(params.get("minimum_should_match"), "multi_match"), params.get("analyzer"),
                               _choice(params, "zero_terms_query", ("none", "all"), "none", "multi_match"),
                               _bool_param(params, "lenient", "multi_match"), boost, name)
+
+
+# The query parsers this module defines, by query name (collected by the query registry).
+QUERIES = {
+    "term": parse_term,
+    "match": parse_match,
+    "multi_match": parse_multi_match,
+}

@@ -8,11 +8,17 @@ from opensearchpy import RequestError, helpers
 
 from embedded_node.plugins.knn import ann, scoring
 from embedded_node.node import open_node, release_node
-from embedded_node.search.dsl import registered
+from embedded_node.plugins import PLUGINS
+from embedded_node.plugins_service import PluginsService
 
 from support.scores import as_f32
 
 F32 = np.float32
+
+
+def registered() -> list[str]:
+    """The query names a node with the mounted plugins parses."""
+    return PluginsService(PLUGINS).queries.names()
 
 
 def _vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from embedded_node.plugins.knn import ann, scoring
+from embedded_node.version import version_id
 
 F32 = np.float32
 RTOL = 1e-6
@@ -138,9 +139,7 @@ def test_hamming_bits_on_longs():
 
 @pytest.mark.parametrize("created,half", [("2.17.1", False), ("2.18.0", False), ("2.19.0", True), ("3.1.0", True)])
 def test_cosine_formula_depends_on_index_creation_version(created, half):
-    from embedded_node.node import _version_id
-
-    assert scoring.uses_half_cosine(_version_id(created)) is half
+    assert scoring.uses_half_cosine(version_id(created)) is half
 
 
 @pytest.mark.parametrize("space", ["l2", "innerproduct", "cosinesimil", "l1", "linf"])

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from ltr.convert import convert_model  # noqa: E402
 from plugin_integration.client import make_client  # noqa: E402
 from synthetic_products import CATEGORIES, queries as synthetic_queries, products  # noqa: E402
 
@@ -109,40 +110,6 @@ def ensure_index(client: Any, n: int) -> None:
     print(f"indexed {n} docs in {time.perf_counter() - started:.1f}s")
 
 
-# --- LightGBM -> xgboost+json (reference/fidelity.md §3.2, without the zero-band expansion: the random
-# training data has no values within 1e-35 of 0 other than 0 itself, and NaN-type splits only) -------------
-def _threshold(thr: float) -> float:
-    with np.errstate(over="ignore"):
-        f = F32(thr)
-        if float(f) > thr:
-            f = np.nextafter(f, F32(-np.inf))  # floor_f32
-        t = float(np.nextafter(f, F32(np.inf)))  # nextup: value <= thr  <=>  value < T
-    return 1e39 if t == np.inf else t  # JSON has no Infinity; 1e39 reads back as float32 +inf
-
-
-def convert(booster: Any, names: list[str]) -> dict[str, Any]:
-    dump = booster.dump_model()
-    trees = []
-    for info in dump["tree_info"]:
-        counter = [0]
-
-        def node(tree: dict[str, Any], depth: int) -> dict[str, Any]:
-            nodeid = counter[0]
-            counter[0] += 1
-            if "leaf_value" in tree:
-                return {"nodeid": nodeid, "depth": depth, "leaf": float(F32(tree["leaf_value"]))}
-            assert tree["decision_type"] == "<=" and tree["missing_type"] in ("NaN", "None")
-            yes, no = node(tree["left_child"], depth + 1), node(tree["right_child"], depth + 1)
-            goes_left = tree["default_left"] if tree["missing_type"] == "NaN" else 0.0 <= tree["threshold"]
-            return {"nodeid": nodeid, "depth": depth, "split": names[tree["split_feature"]],
-                    "split_condition": _threshold(tree["threshold"]),
-                    "yes": yes["nodeid"], "no": no["nodeid"],
-                    "missing": yes["nodeid"] if goes_left else no["nodeid"], "children": [yes, no]}
-
-        trees.append(node(info["tree_structure"], 0))
-    return {"objective": "rank:pairwise", "splits": trees}
-
-
 def train_model() -> dict[str, Any]:
     import lightgbm as lgb
 
@@ -154,7 +121,7 @@ def train_model() -> dict[str, Any]:
     ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=300, num_leaves=31, learning_rate=0.05,
                             min_child_samples=5, verbose=-1)
     ranker.fit(X, y, group=groups)
-    return convert(ranker.booster_, FEATURES)
+    return convert_model(ranker.booster_, FEATURES)
 
 
 def params(text: str, vector: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:

@@ -88,8 +88,7 @@ def _dataset(lgb: Any, table: Table, groups: np.ndarray, use_position: bool) -> 
                               "free_raw_data": True}
     if use_position:
         kwargs["position"] = table.frame["position"].to_numpy(np.int64)[rows]
-    return lgb.Dataset(table.X[rows], feature_name=[f"f{i}" for i in range(len(table.feature_names))],
-                       **kwargs)
+    return lgb.Dataset(table.X[rows], feature_name=table.feature_names, **kwargs)
 
 
 def _fit(lgb: Any, params: dict[str, Any], table: Table, groups: np.ndarray, rounds: int,
@@ -111,12 +110,13 @@ def _fit(lgb: Any, params: dict[str, Any], table: Table, groups: np.ndarray, rou
 def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None = None, *,
           params: dict[str, Any] | None = None, folds: int = 5, num_boost_round: int = NUM_BOOST_ROUND,
           early_stopping_rounds: int | None = EARLY_STOPPING_ROUNDS, plugin_version: str | None = None,
-          max_grade: int = 4) -> TrainResult:
-    """Train a LambdaMART ranker; ``params`` override :data:`DEFAULT_PARAMS` (LightGBM names)."""
+          max_grade: int = 4, defaults: bool = True) -> TrainResult:
+    """Train a LambdaMART ranker; ``params`` override :data:`DEFAULT_PARAMS` (LightGBM names); with
+    ``defaults=False`` only ``params`` are used (plus ``objective=lambdarank`` when absent)."""
     import lightgbm as lgb
 
     data = validate(table, feature_names, max_grade=max_grade)
-    merged = {**DEFAULT_PARAMS, **(params or {})}
+    merged = {**(DEFAULT_PARAMS if defaults else {"objective": "lambdarank"}), **(params or {})}
     merged.pop("num_iterations", None)
     for key in ("categorical_feature", "categorical_column"):
         if merged.get(key) not in (None, "", []):
@@ -166,7 +166,6 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
     else:
         final_rounds = num_boost_round
         booster, _ = _fit(lgb, merged, data, everything, num_boost_round, None, times, use_position)
-    booster = _renamed(lgb, booster, data.feature_names)
     record = {
         "data": {"sha256": data.sha256, "source": data.source, "rows": int(data.X.shape[0]),
                  "queries": n_groups, "dropped_single_document_queries": len(data.dropped_single),
@@ -185,19 +184,6 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
         "plugin_version": plugin_version,
     }
     return TrainResult(booster, record, data)
-
-
-def _renamed(lgb: Any, booster: Any, names: list[str]) -> Any:
-    """Put the featureset's names into the model (the Datasets used positional f0..fN, which any string
-    LightGBM accepts; names with spaces are not, so they are checked here)."""
-    bad = [n for n in names if not n or any(c.isspace() for c in n)]
-    if bad:
-        raise TrainingError(f"feature names {bad} contain whitespace, which a LightGBM model file cannot hold; "
-                            "rename the features")
-    text = booster.model_to_string()
-    head, sep, rest = text.partition("\nfeature_names=")
-    line, nl, tail = rest.partition("\n")
-    return lgb.Booster(model_str=head + sep + " ".join(names) + nl + tail)
 
 
 def write_model_dir(result: TrainResult, out_dir: str | Path, *, plugin_version: str | None = None,

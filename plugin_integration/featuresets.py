@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+try:  # optional: featureset files may be YAML
+    import yaml
+except ModuleNotFoundError:  # pragma: no cover - PyYAML is not a dependency
+    yaml = None  # type: ignore[assignment]
+
 from . import ltr_api
+from .feature_kinds import FeatureKindError, FeatureSpec
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,12 @@ class Feature:
     def from_dict(cls, data: Mapping[str, Any]) -> Feature:
         if not isinstance(data, Mapping):
             raise FeatureSetError([f"a feature must be an object, got {type(data).__name__}"])
+        if "kind" in data:  # a declarative entry (featureset init's YAML): render its template
+            try:
+                template, kind_params = FeatureSpec.from_dict(data).render()
+            except FeatureKindError as exc:
+                raise FeatureSetError([str(exc)]) from None
+            return cls(name=data.get("name"), template=template, params=kind_params)  # type: ignore[arg-type]
         params = data.get("params") or ()
         if isinstance(params, str):
             params = (params,)
@@ -230,9 +242,7 @@ class FeatureSet:
 
 def _parse(text: str, path: Path) -> Any:
     if path.suffix.lower() in (".yml", ".yaml"):
-        try:
-            import yaml
-        except ModuleNotFoundError:
+        if yaml is None:
             raise FeatureSetError(["YAML needs PyYAML (pip install pyyaml); or write the featureset as JSON"],
                                   str(path)) from None
         try:

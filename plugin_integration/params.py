@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Protocol
 
+from indexer.schema import BRAND_KEYWORD, CATEGORY_LEVELS
+
 # The param vocabulary of the fused featureset (DESIGN §5). Templates refer to these names.
 KEYWORDS = "keywords"
 QUERY_TEXT_VECTOR = "query_text_vector"
@@ -21,14 +23,16 @@ CATEGORY_AFFINITY = "category_affinity"
 CATEGORY_AFFINITY_FUNCTIONS = "category_affinity_functions"
 BRAND_AFFINITY = "brand_affinity"
 BRAND_AFFINITY_FUNCTIONS = "brand_affinity_functions"
+CATEGORY_AFFINITY_KEYS = "category_affinity_keys"
+BRAND_AFFINITY_KEYS = "brand_affinity_keys"
 PRICE_CENTRE = "price_centre"
 PRICE_SCALE = "price_scale"
 USER_TEXT_TASTE = "user_text_taste"
 USER_IMAGE_TASTE = "user_image_taste"
 
-#: Document fields the affinity functions filter on (indexer's keyword fields).
-CATEGORY_FIELD = "category_levels"
-BRAND_FIELD = "brand.keyword"
+#: Document fields the affinity functions filter on (keyword fields of the items-index schema).
+CATEGORY_FIELD = CATEGORY_LEVELS
+BRAND_FIELD = BRAND_KEYWORD
 
 
 class Profile(Protocol):
@@ -111,6 +115,8 @@ def to_params(context: QueryContext, *, category_field: str = CATEGORY_FIELD,
     params[CATEGORY_AFFINITY_FUNCTIONS] = affinity_functions(params[CATEGORY_AFFINITY], category_field)
     params[BRAND_AFFINITY] = _affinity(user.brand_affinity, BRAND_AFFINITY)
     params[BRAND_AFFINITY_FUNCTIONS] = affinity_functions(params[BRAND_AFFINITY], brand_field)
+    params[CATEGORY_AFFINITY_KEYS] = affinity_keys(params[CATEGORY_AFFINITY])
+    params[BRAND_AFFINITY_KEYS] = affinity_keys(params[BRAND_AFFINITY])
     if user.price_centre is not None:
         params[PRICE_CENTRE] = _number(user.price_centre, PRICE_CENTRE)
     if user.price_scale is not None:
@@ -125,6 +131,17 @@ def affinity_functions(affinity: Mapping[str, float], field_name: str) -> list[d
     with ``{{#toJson}}``; highest affinity first, zero weights dropped (they cannot raise a score)."""
     ranked = sorted(((k, w) for k, w in affinity.items() if w > 0), key=lambda kv: (-kv[1], kv[0]))
     return [{"filter": {"term": {field_name: key}}, "weight": weight} for key, weight in ranked]
+
+
+def affinity_keys(affinity: Mapping[str, float]) -> list[str]:
+    """The liked values (positive affinity), for the ``terms`` query that restricts an affinity feature to the
+    documents having one of them: every other document reads 0, never the ``function_score`` default 1."""
+    return sorted(k for k, w in affinity.items() if w > 0)
+
+
+def affinity_param_names(affinity_param: str) -> tuple[str, str]:
+    """``(functions param, keys param)`` derived from an affinity map's param name."""
+    return f"{affinity_param}_functions", f"{affinity_param}_keys"
 
 
 def missing_params(params: Mapping[str, Any], required: Iterable[str]) -> list[str]:

@@ -53,6 +53,8 @@ def test_user_context_params() -> None:
         ],
         "brand_affinity": {"Acme": 0.2},
         "brand_affinity_functions": [{"filter": {"term": {"brand.keyword": "Acme"}}, "weight": 0.2}],
+        "category_affinity_keys": ["Audio", "Phones"],
+        "brand_affinity_keys": ["Acme"],
         "price_centre": 99.5,
         "price_scale": 20.0,
         "user_text_taste": [0.1, 0.2],

@@ -49,9 +49,3 @@ def parse_date_millis(value: object) -> float:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.timezone.utc)
     return parsed.timestamp() * 1000.0
-
-
-def format_millis(millis: float) -> str:
-    """ISO-8601 rendering used in responses (``2024-01-31T12:00:00.000Z``)."""
-    moment = _dt.datetime.fromtimestamp(millis / 1000.0, tz=_dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(millis % 1000):03d}Z"

@@ -74,10 +74,6 @@ def parsing(reason: str, line: int | None = None, col: int | None = None) -> Eng
     return EngineError("parsing_exception", reason, 400, **meta)
 
 
-def x_content_parse(reason: str) -> EngineError:
-    return EngineError("x_content_parse_exception", reason, 400)
-
-
 def illegal_argument(reason: str) -> EngineError:
     return EngineError("illegal_argument_exception", reason, 400)
 

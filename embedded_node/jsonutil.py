@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from . import errors
 
 try:  # orjson is a declared dependency; the fallback keeps the node importable in minimal environments
@@ -29,8 +31,6 @@ def dumps(obj: Any) -> bytes:
 
 
 def _default(obj: Any) -> Any:  # pragma: no cover - only without orjson
-    import numpy as np
-
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

@@ -1,8 +1,8 @@
 """Lucene's ``StandardTokenizer`` (UAX#29 word breaks), exactly as Lucene 8.8 / OpenSearch run it.
 
-How: ``_standard_tables.py`` holds the JFlex DFA of ``org.apache.lucene.analysis.standard.StandardTokenizerImpl``
+How: ``standard_tables.py`` holds the JFlex DFA of ``org.apache.lucene.analysis.standard.StandardTokenizerImpl``
 (character-class map, transitions, accepting states), dumped from Lucene's own class by
-``tests/lucene/gen_standard_tables.py``. :func:`standard_spans` runs that DFA with JFlex's scanning semantics:
+``tests/lucene/genstandard_tables.py``. :func:`standard_spans` runs that DFA with JFlex's scanning semantics:
 
 - longest match, ties to the earliest rule (encoded in the DFA's accepting actions);
 - one code point per step (``Character.codePointAt``), so supplementary characters are single steps;
@@ -37,7 +37,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from . import _standard_tables as _t
+from . import standard_tables as _t
 
 ALPHANUM, NUM, SOUTHEAST_ASIAN, IDEOGRAPHIC, HIRAGANA, KATAKANA, HANGUL, EMOJI = range(8)
 
@@ -181,8 +181,3 @@ def standard_spans(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) 
         if spans is not None:
             return spans
     return _dfa_spans(text, window)
-
-
-def standard_tokens(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list[str]:
-    """Token strings (not lowercased) of ``text``."""
-    return [text[s:e] for s, e, _ in standard_spans(text, max_token_length)]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import errors
+from ..search.queries import datemath
 from ..dates import parse_date_millis
 from .mapping import INTEGER_RANGES, FieldMapper, Mapping, dynamic_field_spec
 
@@ -254,8 +255,6 @@ def _parse_date(mapper: FieldMapper, item: Any) -> float:
     fmt = mapper.params.get("format")
     if not fmt:
         return parse_date_millis(item)
-    from ..search.queries import datemath
-
     try:
         return float(datemath.parse(item, fmt, False, 0.0, None))
     except errors.EngineError as exc:

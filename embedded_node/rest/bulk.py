@@ -13,6 +13,7 @@ import time
 from typing import Any, Iterator
 
 from .. import errors, jsonutil
+from ..uuids import new_doc_id
 from .router import RestRequest, RestResponse
 
 _ACTIONS = ("index", "create", "update", "delete")
@@ -186,8 +187,6 @@ def _prepare_item(node: Any, batch: dict[str, Any], kind: str, meta: dict[str, A
     else:
         op_type = meta.get("op_type", kind)
         if doc_id is None:
-            from ..node import new_doc_id
-
             doc_id = new_doc_id()
             op_type = "create"
         new_source = jsonutil.loads(source)

@@ -1,9 +1,12 @@
 """Index endpoints: create/delete/exists/get, mappings, settings, refresh, force merge, aliases, analyze."""
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 from .. import errors
+from ..analysis import analyzer_names, get_analyzer
+from ..settings import nest
 from .router import RestRequest, RestResponse, Router, acknowledged, ok
 
 
@@ -111,8 +114,6 @@ def get_settings(req: RestRequest) -> RestResponse:
         settings = node.settings_view(shard)
         if wanted:
             flat = {k: v for k, v in shard.settings.items() if k == wanted or k.startswith(wanted.rstrip("*"))}
-            from ..settings import nest
-
             settings = nest(flat)
         out[shard.name] = {"settings": settings}
     return ok(out)
@@ -168,8 +169,6 @@ def delete_alias(req: RestRequest) -> RestResponse:
 
 
 def _alias_view(req: RestRequest) -> dict[str, Any]:
-    import fnmatch
-
     node = req.node
     wanted = [n for n in req.path_params.get("name", "").split(",") if n]
     indices = node.resolve_names(req.path_params.get("index", "_all"), expand_wildcards="all")
@@ -213,8 +212,6 @@ def index_stats(req: RestRequest) -> RestResponse:
 
 
 def analyze(req: RestRequest) -> RestResponse:
-    from ..analysis import analyzer_names, get_analyzer
-
     body = req.json() or {}
     if not isinstance(body, dict):
         raise errors.parsing("analyze body must be an object")

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import errors, jsonutil
 from ..search import executor
+from ..search import scroll as scrolls
 from .router import RestRequest, RestResponse, Router, ok
 
 _MSEARCH_HEADER = {"index", "indices", "search_type", "preference", "routing", "request_cache",
@@ -68,20 +69,16 @@ def msearch(req: RestRequest) -> RestResponse:
 
 
 def scroll(req: RestRequest) -> RestResponse:
-    from ..search.scroll import continue_scroll
-
     body = req.json() or {}
     scroll_id = req.path_params.get("scroll_id") or body.get("scroll_id") or req.param("scroll_id")
     if not scroll_id:
         raise errors.action_validation("scrollId is missing")
-    return ok(continue_scroll(req.node, scroll_id, body.get("scroll") or req.param("scroll")))
+    return ok(scrolls.continue_scroll(req.node, scroll_id, body.get("scroll") or req.param("scroll")))
 
 
 def clear_scroll(req: RestRequest) -> RestResponse:
-    from ..search.scroll import clear_scroll as clear
-
     body = req.json() or {}
     ids = req.path_params.get("scroll_id") or body.get("scroll_id")
     if isinstance(ids, str):
         ids = ids.split(",")
-    return ok(clear(req.node, ids))
+    return ok(scrolls.clear_scroll(req.node, ids))

@@ -8,39 +8,24 @@ query does not match), docs beyond the window get ``score * query_weight``, and 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import errors
 from .context import SearchContext
-from .fetch import fetch_hits
-from .query import F32, Explanation
+from .response import build_response
+from .scroll import open_scroll
+from .shard_result import ShardResult, global_doc
+from .query import F32
 from .request import Rescore, SearchRequest, parse_search_request
-from .sorting import sort_order, sort_values
+from .sorting import merge_key, sort_order, sort_values
 
 if TYPE_CHECKING:
     from ..node import Node
     from ..index.shard import IndexShard
 
 MAX_RESCORE_WINDOW = 10000
-
-
-@dataclass
-class ShardResult:
-    """Top documents of one index: parallel arrays, already ordered."""
-
-    shard: "IndexShard"
-    ctx: SearchContext
-    weight: Any
-    seg: np.ndarray  # int32 segment index
-    doc: np.ndarray  # int32 local doc id
-    score: np.ndarray  # float32
-    total: int
-    max_score: float | None
-    sort_keys: list[list[Any]] | None = None
-    rescored: dict[tuple[int, int], list[tuple[Rescore, float, bool, float]]] = field(default_factory=dict)
 
 
 def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -50,8 +35,6 @@ def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | 
     shards = node.resolve(index, **_resolve_options(params))
     scroll = params.get("scroll")
     if scroll:
-        from .scroll import open_scroll
-
         if request.from_:
             raise errors.action_validation("using [from] is not allowed in a scroll context")
         results = [query_phase(node, shard, request, collect_all=True) for shard in shards]
@@ -62,30 +45,6 @@ def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | 
         return response
     results = [query_phase(node, shard, request) for shard in shards]
     return build_response(node, results, merge(results, request), request, len(shards), started)
-
-
-def build_response(node: "Node", results: list["ShardResult"], rows: list, request: SearchRequest,
-                   n_shards: int, started: float) -> dict[str, Any]:
-    hits = fetch_hits(node, rows, request)
-    total = sum(r.total for r in results)
-    max_scores = [r.max_score for r in results if r.max_score is not None]
-    hits_obj: dict[str, Any] = {}
-    if request.track_total_hits is not False:
-        limit = request.track_total_hits
-        if limit is True or limit == -1 or total <= int(limit):
-            total_obj = {"value": total, "relation": "eq"}
-        else:
-            total_obj = {"value": int(limit), "relation": "gte"}
-        hits_obj["total"] = total_obj["value"] if request.rest_total_hits_as_int else total_obj
-    scored = request.sorts_by_score_only or request.track_scores
-    hits_obj["max_score"] = (np.float32(max(max_scores)) if max_scores else None) if scored else None
-    hits_obj["hits"] = hits
-    return {
-        "took": int((time.perf_counter() - started) * 1000),
-        "timed_out": False,
-        "_shards": {"total": n_shards, "successful": n_shards, "skipped": 0, "failed": 0},
-        "hits": hits_obj,
-    }
 
 
 def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -194,14 +153,9 @@ def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest, colle
     return result
 
 
-def _global_doc(result: ShardResult) -> np.ndarray:
-    bases = np.cumsum([0] + [seg.max_doc for seg, _ in result.ctx.segments])
-    return bases[result.seg].astype(np.int64) + result.doc
-
-
 def _top_by_score(result: ShardResult, window: int) -> None:
     n = result.score.shape[0]
-    gdoc = _global_doc(result)
+    gdoc = global_doc(result)
     if window < n:
         part = np.argpartition(-result.score, window - 1)[:window] if window > 0 else np.zeros(0, np.int64)
         # argpartition may split ties at the boundary arbitrarily: include every doc tied with the cut score,
@@ -263,7 +217,7 @@ def _rescore(result: ShardResult, rescore: Rescore) -> None:
         key = (int(result.seg[i]), int(result.doc[i]))
         result.rescored.setdefault(key, []).append(
             (rescore, float(result.score[i]), bool(matched_all[i]), float(second_all[i])))
-    gdoc = _global_doc(result)
+    gdoc = global_doc(result)
     order = np.lexsort((gdoc, -new_scores.astype(np.float64)))
     result.seg, result.doc, result.score = result.seg[order], result.doc[order], new_scores[order]
 
@@ -276,30 +230,8 @@ def merge(results: list[ShardResult], request: SearchRequest,
         if request.sorts_by_score_only:
             rows.sort(key=lambda item: -float(item[0].score[item[1]]))  # stable: ties keep index order
         else:
-            from .sorting import merge_key
-
             rows.sort(key=lambda item: merge_key(item[0].sort_keys[item[1]], request))
     return rows[request.from_:request.from_ + request.size] if paginate else rows
-
-
-def explain_hit(result: ShardResult, row: int) -> Explanation:
-    seg_idx, doc = int(result.seg[row]), int(result.doc[row])
-    segment = result.ctx.segments[seg_idx][0]
-    first = result.weight.explain(segment, doc)
-    for rescore, first_score, matched, second in result.rescored.get((seg_idx, doc), []):
-        qw = Explanation(rescore.query_weight, "primaryWeight")
-        primary = Explanation(float(F32(first_score) * F32(rescore.query_weight)), "product of:", [first, qw])
-        if not matched:
-            first = primary
-            continue
-        weight = rescore.query.rewrite(result.ctx).create_weight(result.ctx, 1.0, True)
-        sec = weight.explain(segment, doc)
-        secondary = Explanation(float(F32(second) * F32(rescore.rescore_query_weight)), "product of:",
-                                [sec, Explanation(rescore.rescore_query_weight, "secondaryWeight")])
-        label = {"total": "sum of:", "multiply": "product of:", "avg": "avg of:", "max": "max of:",
-                 "min": "min of:"}[rescore.score_mode]
-        first = Explanation(float(result.score[row]), label, [primary, secondary])
-    return first
 
 
 __all__ = ["search", "count", "sort_values"]

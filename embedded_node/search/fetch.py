@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import jsonutil
+from .shard_result import explain_hit
 
 if TYPE_CHECKING:
     from ..node import Node
-    from .executor import ShardResult
+    from .shard_result import ShardResult
     from .request import SearchRequest, SourceFilter
 
 def fetch_hits(node: "Node", rows: list[tuple["ShardResult", int]], request: "SearchRequest") -> list[dict]:
-    from .executor import explain_hit
-
     hits: list[dict[str, Any]] = []
     sources: dict[int, dict[str, tuple[bytes, int, int]]] = {}
     if request.source.enabled or request.version or request.seq_no_primary_term:

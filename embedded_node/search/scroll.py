@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..settings import parse_interval
+from .response import build_response
 
 if TYPE_CHECKING:
     from ..node import Node
@@ -60,8 +61,6 @@ def open_scroll(node: "Node", rows: list, request: "SearchRequest", keep_alive: 
 
 
 def continue_scroll(node: "Node", scroll_id: str, keep_alive: str | None) -> dict[str, Any]:
-    from .executor import build_response
-
     started = time.perf_counter()
     with _LOCK:
         _expire(node)

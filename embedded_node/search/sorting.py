@@ -8,11 +8,12 @@ import numpy as np
 
 from .. import errors
 from ..index.mapping import INTEGER_RANGES
+from .shard_result import global_doc
 
 if TYPE_CHECKING:
     from ..index.segment import Segment
     from .context import SearchContext
-    from .executor import ShardResult
+    from .shard_result import ShardResult
     from .request import SearchRequest, SortSpec
 
 
@@ -90,7 +91,6 @@ def _reduce(values: np.ndarray, mode: str) -> float:
 
 def sort_order(ctx: "SearchContext", result: "ShardResult", request: "SearchRequest") -> tuple[np.ndarray, list]:
     """Order the shard's hits by the request's sort; returns (permutation, per-row sort values)."""
-    from .executor import _global_doc
 
     specs = request.sort or []
     n = result.seg.shape[0]
@@ -99,11 +99,11 @@ def sort_order(ctx: "SearchContext", result: "ShardResult", request: "SearchRequ
         if spec.field == "_score":
             columns.append((spec, result.score.astype(np.float64).astype(object), "score"))
         elif spec.field == "_doc":
-            columns.append((spec, _global_doc(result).astype(object), "long"))
+            columns.append((spec, global_doc(result).astype(object), "long"))
         else:
             values, kind = _field_values(ctx, result, spec)
             columns.append((spec, values, kind))
-    gdoc = _global_doc(result)
+    gdoc = global_doc(result)
     rows = list(range(n))
     keys = [[_render(col[1][i], col[2]) for col in columns] for i in rows]
     if request.search_after is not None:

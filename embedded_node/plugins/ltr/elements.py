@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import EngineError, illegal_argument, parsing
+from ...errors import illegal_argument, parsing
 
 FEATURE, FEATURESET, MODEL = "feature", "featureset", "model"
 TYPES = (FEATURE, FEATURESET, MODEL)
@@ -207,7 +207,3 @@ def element_type(element: Element) -> str:
     if isinstance(element, StoredFeatureSet):
         return FEATURESET
     return MODEL
-
-
-def wrap_error(prefix: str, exc: EngineError) -> EngineError:
-    return EngineError("illegal_argument_exception", prefix, 400, caused_by=exc)

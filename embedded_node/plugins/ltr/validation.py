@@ -20,6 +20,7 @@ from .queries import SltrQuery
 from .rankers import CompiledModel, compile_model, featureset_ranker
 from .versions import PluginSemantics
 from ...errors import EngineError
+from ...search.context import SearchContext
 
 _VALIDATION_DOCS = 10
 
@@ -50,8 +51,6 @@ class _ValidatingQuery(SltrQuery):
 
 
 def validate(node: Any, model: CompiledModel, validation: dict[str, Any]) -> None:
-    from ...search.context import SearchContext
-
     query = _ValidatingQuery(validation["params"], model=model.name)
     query.compiled = model
     try:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...similarity import java_float_str
 from ..query import Explanation, Weight
-from .lucene_queries import to_string
+from .lucene_clauses import to_string
 from .lucene_weights import SparseWeight, child_sparse, has_scorer
 
 F32 = np.float32

@@ -23,27 +23,17 @@ import numpy as np
 
 from ...similarity import java_float_str
 from ..query import Query
+from .basic import MatchAllQuery, MatchNoneQuery
+from .constant_weights import ConstantScoreWeight, MatchAllDocsWeight, MatchNoDocsWeight
+from .lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD, key, to_string
+from .lucene_weights import BooleanWeight, DisjunctionMaxWeight, TermWeight
 
 if TYPE_CHECKING:
     from ..context import SearchContext
     from ..query import Weight
 
 F32 = np.float32
-MUST, FILTER, SHOULD, MUST_NOT = "MUST", "FILTER", "SHOULD", "MUST_NOT"
 _OCCUR_PREFIX = {MUST: "+", FILTER: "#", SHOULD: "", MUST_NOT: "-"}
-
-
-def key(query: Query) -> Hashable:
-    """Lucene equality of queries: structural for the classes here, identity for anything else."""
-    fn = getattr(query, "key", None)
-    return fn() if callable(fn) else ("opaque", id(query))
-
-
-def to_string(query: Query, field: str | None = None) -> str:
-    fn = getattr(query, "to_string", None)
-    if callable(fn):
-        return fn(field)
-    return type(query).__name__
 
 
 def rewrite_step(query: Query, ctx: "SearchContext") -> Query:
@@ -91,8 +81,6 @@ class TermQuery(LuceneQuery):
         return self.term if field == self.field else f"{self.field}:{self.term}"
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import TermWeight
-
         return TermWeight(self, ctx, F32(boost), needs_scores)
 
 
@@ -151,8 +139,6 @@ class ConstantScoreQuery(LuceneQuery):
         return self
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .constant_weights import ConstantScoreWeight
-
         inner = self.query.create_weight(ctx, 1.0, False)
         return ConstantScoreWeight(self, inner, F32(boost)) if needs_scores else inner
 
@@ -166,8 +152,6 @@ class MatchAllDocsQuery(LuceneQuery):
         return "*:*"
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .constant_weights import MatchAllDocsWeight
-
         return MatchAllDocsWeight(self, F32(boost))
 
 
@@ -182,8 +166,6 @@ class MatchNoDocsQuery(LuceneQuery):
         return f'MatchNoDocsQuery("{self.reason}")'
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .constant_weights import MatchNoDocsWeight
-
         return MatchNoDocsWeight(self)
 
 
@@ -215,8 +197,6 @@ class DisjunctionMaxQuery(LuceneQuery):
         return self
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import DisjunctionMaxWeight
-
         weights = [q.create_weight(ctx, boost, needs_scores) for q in self.disjuncts]
         return DisjunctionMaxWeight(self, weights, F32(self.tie_breaker))
 
@@ -250,13 +230,11 @@ class BooleanQuery(LuceneQuery):
         return all(o == SHOULD for o, _ in self.clauses) and self.minimum_should_match <= 1
 
     def rewrite_step(self, ctx: "SearchContext") -> Query:
-        from .boolean_rewrite import rewrite_boolean
+        from .boolean_rewrite import rewrite_boolean  # a genuine cycle: the rewrite builds these query classes
 
         return rewrite_boolean(self, ctx)
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        from .lucene_weights import BooleanWeight
-
         weights = []
         for occur, q in self.clauses:
             scoring = needs_scores and occur in (MUST, SHOULD)
@@ -273,8 +251,6 @@ def to_lucene(query: Query, ctx: "SearchContext", in_filter: bool = False) -> Qu
     fn = getattr(query, "to_lucene", None)
     if callable(fn):
         return fn(ctx, in_filter)
-    from .basic import MatchAllQuery, MatchNoneQuery
-
     if isinstance(query, MatchAllQuery):
         return boosted(MatchAllDocsQuery(), query.boost)
     if isinstance(query, MatchNoneQuery):

@@ -30,7 +30,7 @@ import numpy as np
 
 from ...similarity import bm25_scorer, java_float_str
 from ..query import Explanation, MatchNoneWeight, Weight, empty, membership
-from .lucene_queries import FILTER, MUST, MUST_NOT, SHOULD, to_string
+from .lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD, to_string
 
 F32 = np.float32
 F64 = np.float64

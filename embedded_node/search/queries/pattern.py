@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ... import errors
 from ..parse_utils import check_keys, common, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight
-from .termlevel import (F32, _is_string_field, _refuse_metadata, sorted_terms, term_mask, to_term)
+from .termlevel import (F32, is_string_field, refuse_metadata, sorted_terms, term_mask, to_term)
 
 if TYPE_CHECKING:
     from ..dsl import DslParser
@@ -28,11 +28,11 @@ class PatternQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
-        _refuse_metadata(ctx, self.field, self.kind)
+        refuse_metadata(ctx, self.field, self.kind)
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
-        if not _is_string_field(mapper):
+        if not is_string_field(mapper):
             raise errors.query_shard(
                 f"Can only use {self.kind} queries on keyword and text fields - not on [{self.field}] which is of "
                 f"type [{mapper.type}]", ctx.index_name)

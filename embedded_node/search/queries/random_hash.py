@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ... import errors
+from .termlevel import sorted_terms
 
 _M32 = 0xFFFFFFFF
 
@@ -110,8 +111,6 @@ def _first_terms(segment: Any, field: str) -> list[str | None]:
         cached = [None] * segment.max_doc
         inv = segment.inverted.get(field)
         if inv is not None:
-            from .termlevel import sorted_terms
-
             terms, ords = sorted_terms(segment, field)
             for term, o in zip(reversed(terms), reversed(ords)):
                 for d in inv.docs[inv.offsets[o]:inv.offsets[o + 1]].tolist():

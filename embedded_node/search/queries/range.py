@@ -12,7 +12,8 @@ from ... import errors
 from ..parse_utils import check_keys, common, single_field
 from ..query import ConstantMaskWeight, MatchNoneWeight, Query, Weight
 from . import datemath
-from .termlevel import (F32, _is_string_field, _refuse_metadata, _vector_error, numeric_mask, sorted_terms, term_mask, to_boolean, to_number, to_query_mask, to_term)
+from .termlevel import (F32, is_string_field, numeric_mask, refuse_metadata, sorted_terms, term_mask, to_boolean,
+                        to_number, to_query_mask, to_term, vector_error)
 
 if TYPE_CHECKING:
     from ..dsl import DslParser
@@ -31,12 +32,12 @@ class RangeQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
-        _refuse_metadata(ctx, self.field, "range")
+        refuse_metadata(ctx, self.field, "range")
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
         if mapper.is_vector:
-            raise _vector_error(ctx, mapper)
+            raise vector_error(ctx, mapper)
         if self.time_zone is not None and mapper.type != "date":
             raise errors.query_shard(f"[range] time_zone can not be applied to non date field [{self.field}]",
                                      ctx.index_name)
@@ -50,7 +51,7 @@ class RangeQuery(Query):
         lo, hi, inc_lo, inc_hi = self.lower, self.upper, self.include_lower, self.include_upper
         text = f"{'[' if inc_lo else '{'}{'*' if lo is None else lo} TO {'*' if hi is None else hi}" \
                f"{']' if inc_hi else '}'}"
-        if _is_string_field(mapper):
+        if is_string_field(mapper):
             return self._string_mask(), text
         if mapper.type == "date":
             fmt = self.format or mapper.params.get("format")

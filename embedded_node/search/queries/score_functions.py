@@ -36,6 +36,7 @@ from ..parse_utils import as_float
 from ..query import Explanation
 from ..scripts import ScriptSpec, compile_score_script, parse_script
 from . import datemath
+from . import random_hash as rh
 from .termlevel import create_error
 
 F32 = np.float32
@@ -334,8 +335,6 @@ class ScriptFunction(BoundFunction):
 # --- random_score ----------------------------------------------------------------------------------------------
 class RandomScore(BoundFunction):
     def __init__(self, body: dict[str, Any], ctx: Any) -> None:
-        from . import random_hash as rh
-
         self.rh = rh
         salt = rh.to_int32((rh.java_string_hash(ctx.index_name) << 10) | 0)
         seed_value = body.get("seed")

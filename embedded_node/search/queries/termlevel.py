@@ -164,18 +164,18 @@ def term_mask(field: str, select: Callable[[Any, Any], list[int]]) -> Callable[[
     return mask
 
 
-def _is_string_field(mapper: Any) -> bool:
+def is_string_field(mapper: Any) -> bool:
     return mapper.is_keyword or mapper.is_text
 
 
-def _refuse_metadata(ctx: Any, field: str, query: str) -> None:
+def refuse_metadata(ctx: Any, field: str, query: str) -> None:
     """Metadata fields other than in ``terms`` would silently match nothing here: fail instead."""
     if field.startswith("_") and ctx.field(field) is None:
         raise errors.query_shard(f"[{query}] queries on the metadata field [{field}] are not supported by the "
                                  "embedded node", ctx.index_name)
 
 
-def _vector_error(ctx: Any, mapper: Any) -> errors.EngineError:
+def vector_error(ctx: Any, mapper: Any) -> errors.EngineError:
     return errors.query_shard(f"KNN vector do not support exact searching, use KNN queries instead: "
                               f"[{mapper.path}]", ctx.index_name)
 
@@ -221,8 +221,8 @@ class TermsQuery(Query):
 
     def _mask(self, ctx: Any, mapper: Any) -> tuple[Callable[[Any, np.ndarray], np.ndarray], str]:
         if mapper.is_vector:
-            raise _vector_error(ctx, mapper)
-        if _is_string_field(mapper):
+            raise vector_error(ctx, mapper)
+        if is_string_field(mapper):
             wanted = sorted({to_term(v) for v in self.values})
             return term_mask(self.field, lambda seg, inv: [inv.term_index[t] for t in wanted
                                                             if t in inv.term_index]), " ".join(wanted)

@@ -187,12 +187,12 @@ def test_standard_max_token_length_agrees_with_lucene(lucene, max_token_length: 
 
 
 @pytest.mark.lucene
-def test_standard_tables_are_lucenes(lucene) -> None:
+def teststandard_tables_are_lucenes(lucene) -> None:
     """The committed DFA tables equal what the installed Lucene jar holds (regenerate if this fails)."""
     harness, cp = lucene
     import subprocess
 
-    from embedded_node.analysis import _standard_tables as tables
+    from embedded_node.analysis import standard_tables as tables
 
     dumped = json.loads(subprocess.run(["java", "-cp", cp, "DumpStandardTokenizerTables"], check=True,
                                        capture_output=True, text=True).stdout)

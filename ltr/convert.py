@@ -283,3 +283,26 @@ def createmodel_body(name: str, definition: dict[str, Any] | str, *,
     if validation:
         body["validation"] = validation
     return body
+
+
+def score_floor(definition: dict[str, Any]) -> float:
+    """A lower bound of the model's score: the sum of each tree's smallest leaf."""
+    def leaves(node: dict[str, Any]) -> list[float]:
+        if "leaf" in node:
+            return [float(node["leaf"])]
+        return [v for child in node.get("children", ()) for v in leaves(child)]
+
+    return float(sum(min(leaves(tree)) for tree in definition["splits"]))
+
+
+def keep_positive(definition: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """The definition plus a one-leaf tree that lifts every score above 0 (DESIGN §5: served scores stay
+    positive, as Lucene requires of scores), and the offset added. Ranking is unchanged: every document gets the
+    same constant. The offset is a float32 value; scores compare with ``Booster.predict + offset``."""
+    floor = score_floor(definition)
+    if floor > 0:
+        return definition, 0.0
+    offset = float(F32(-floor * (1 + 1e-6) + 1e-3))
+    lifted = dict(definition)
+    lifted["splits"] = [*definition["splits"], {"nodeid": 0, "leaf": offset}]
+    return lifted, offset

@@ -42,7 +42,7 @@ def generate(path: str, searches: int) -> dict:
 
 
 def clicks(path: str) -> dict:
-    from ltr.clicklog import read_click_log
+    from ltr.logs import read_click_log
     from ltr.clickmodels import fit_click_model
     from ltr.join import join_events
     from ltr.sessions import build_sessions

@@ -8,10 +8,16 @@ from typing import Any
 import click
 from rich.console import Console
 
+from plugin_integration.cli_support import EXIT_REJECTED, RejectsFile, friendly_errors
+
 from .bulk import BulkOptions
+from .cache import EmbeddingCache, NullCache
 from .catalog import CatalogStats, Limits, read_catalog
-from .cli_common import EXIT_REJECTED, default_rejects_path, friendly_errors
-from .rejects import RejectsFile
+from .cli_common import default_rejects_path
+from .cli_render import load_progress, load_summary
+from .encoders import load_encoder
+from .pipeline import LoadOptions, VectorOptions, load_catalog
+from .schema import CF_VECTOR, EMBEDDABLE_FIELDS
 
 
 @click.command("load")
@@ -73,7 +79,7 @@ from .rejects import RejectsFile
 @click.option("--hnsw-m", default=16, show_default=True, type=click.IntRange(2))
 @click.option("--hnsw-ef-construction", default=100, show_default=True, type=click.IntRange(2))
 @click.option(
-    "--cf-dim", type=click.IntRange(1), help="Map cf_vector now with this dimension (else on update)."
+    "--cf-dim", type=click.IntRange(1), help=f"Map {CF_VECTOR} now with this dimension (else on update)."
 )
 @click.option(
     "--cf-vectors",
@@ -141,19 +147,14 @@ def load(
     no_progress: bool,
 ) -> None:
     """Index CATALOG (JSONL, CSV or Parquet) into a new version of --alias and swap the alias to it."""
-    from .cache import EmbeddingCache, NullCache
-    from .cli_render import load_progress, load_summary
-    from .encoders import load_encoder
-    from .pipeline import LoadOptions, VectorOptions, load_catalog
-
     console = Console(stderr=True)
     limits = Limits(max_title_chars, max_text_chars)
     rejects_path = default_rejects_path(ctx.data_dir, alias, rejects)
     fields = tuple(f.strip() for f in text_fields.split(",") if f.strip())
-    unknown = [f for f in fields if f not in ("title", "description", "brand", "category", "color")]
+    unknown = [f for f in fields if f not in EMBEDDABLE_FIELDS]
     if unknown or not fields:
         raise click.BadParameter(
-            f"unknown field(s) {unknown}; use title, description, brand, category, color",
+            f"unknown field(s) {unknown}; use {', '.join(EMBEDDABLE_FIELDS)}",
             param_hint="--text-fields",
         )
     with RejectsFile(rejects_path) as rejects_file:

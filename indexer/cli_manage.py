@@ -8,8 +8,15 @@ from typing import Any
 import click
 from rich.console import Console
 
-from .cli_common import EXIT_REJECTED, default_rejects_path, friendly_errors
-from .rejects import RejectsFile
+from plugin_integration.cli_support import EXIT_REJECTED, RejectsFile, friendly_errors
+
+from .cli_common import default_rejects_path
+from .cli_render import status_table, update_summary
+from .mappings import VectorSpec
+from .schema import CF_VECTOR
+from .synthetic import generate_catalog
+from .update_vectors import failure_rejects, update_vectors
+from .versions import list_versions, live_indices, prune_versions, resolve_version, swap_alias
 
 
 @click.command("status")
@@ -18,8 +25,6 @@ from .rejects import RejectsFile
 @friendly_errors
 def status(ctx: Any, alias: str) -> None:
     """List the versions of --alias, their document counts and encoders, and which one is live."""
-    from .cli_render import status_table
-    from .versions import list_versions
 
     client = ctx.client()
     versions = list_versions(client, alias)
@@ -49,7 +54,6 @@ def status(ctx: Any, alias: str) -> None:
 @friendly_errors
 def swap(ctx: Any, alias: str, version: str, keep: int | None, dry_run: bool) -> None:
     """Point --alias at another version atomically (searches never see a missing alias)."""
-    from .versions import live_indices, prune_versions, resolve_version, swap_alias
 
     client = ctx.client()
     target = resolve_version(client, alias, version)
@@ -69,7 +73,7 @@ def swap(ctx: Any, alias: str, version: str, keep: int | None, dry_run: bool) ->
 @click.command("update-vectors")
 @click.argument("vectors", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--alias", default="items", show_default=True, help="Alias (or index) to update.")
-@click.option("--field", "field_name", default="cf_vector", show_default=True)
+@click.option("--field", "field_name", default=CF_VECTOR, show_default=True)
 @click.option(
     "--space-type", default="innerproduct", show_default=True, help="Used if the field must be mapped."
 )
@@ -89,9 +93,6 @@ def update_vectors_cmd(
     rejects: Path | None,
 ) -> None:
     """Set a vector field (CF item vectors by default) on existing documents, without re-embedding."""
-    from .cli_render import update_summary
-    from .mappings import VectorSpec
-    from .update_vectors import failure_rejects, update_vectors
 
     rejects_path = default_rejects_path(ctx.data_dir, f"{alias}-{field_name}", rejects)
     with RejectsFile(rejects_path) as rejects_file:
@@ -125,7 +126,6 @@ def update_vectors_cmd(
 @friendly_errors
 def synth(out_dir: Path, count: int, seed: int, fmt: str, image_size: int, bad_rows: bool) -> None:
     """Generate a multimodal catalogue with product images (shape = category, fill = colour)."""
-    from .synthetic import generate_catalog
 
     made = generate_catalog(out_dir, count, seed=seed, image_size=image_size, fmt=fmt, bad_rows=bad_rows)
     click.echo(

@@ -14,35 +14,24 @@ import numpy as np
 import orjson
 
 from .items import CONTRACT_FIELDS, Item
+from .schema import ATTRIBUTES, CATEGORY_LEVELS, ID, IMAGE_VECTOR, TEXT_VECTOR, TITLE, category_levels
 
-TEXT_VECTOR = "text_vector"
-IMAGE_VECTOR = "image_vector"
-CF_VECTOR = "cf_vector"
-VECTOR_FIELDS = (TEXT_VECTOR, IMAGE_VECTOR, CF_VECTOR)
-_SCALAR_FIELDS = tuple(f for f in CONTRACT_FIELDS if f not in ("id", "title", "attributes"))
-
-
-def category_levels(category: str | None) -> list[str]:
-    """Every prefix of a category path (``A``, ``A > B``, ...), for filters and affinities at any depth."""
-    if not category:
-        return []
-    parts = category.split(" > ")
-    return [" > ".join(parts[: i + 1]) for i in range(len(parts))]
+_SCALAR_FIELDS = tuple(f for f in CONTRACT_FIELDS if f not in (ID, TITLE, ATTRIBUTES))
 
 
 def build_document(
     item: Item, text_vector: np.ndarray | None = None, image_vector: np.ndarray | None = None
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": item.id, "title": item.title}
+    doc: dict[str, Any] = {ID: item.id, TITLE: item.title}
     for name in _SCALAR_FIELDS:
         value = getattr(item, name)
         if value is not None:
             doc[name] = value
     levels = category_levels(item.category)
     if levels:
-        doc["category_levels"] = levels
+        doc[CATEGORY_LEVELS] = levels
     if item.attributes:
-        doc["attributes"] = item.attributes
+        doc[ATTRIBUTES] = item.attributes
     if text_vector is not None:
         doc[TEXT_VECTOR] = text_vector
     if image_vector is not None:

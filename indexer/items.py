@@ -64,7 +64,7 @@ class Reject:
     exists but cannot be decoded) or ``index`` (the cluster refused the document). ``kind`` is a short
     stable code for counting (``missing_id``, ``duplicate_id``, ``missing_title``, ``too_long``,
     ``bad_number``, ``image_not_found``, ``image_undecodable``, ``invalid_json``, ``cluster_refused``, ...);
-    ``reason`` is the sentence for people.
+    ``reason`` is the sentence for people. The rejects file (``plugin_integration.cli_support``) writes it.
     """
 
     row: int | None
@@ -83,17 +83,6 @@ class Reject:
             where += f" (id {self.id!r})"
         what = f"field {self.field!r}: " if self.field else ""
         return f"{where}: {what}{self.reason}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage,
-            "kind": self.kind,
-            "source": self.source,
-            "row": self.row,
-            "id": self.id,
-            "field": self.field,
-            "reason": self.reason,
-        }
 
 
 def item_text(item: Item, fields: tuple[str, ...] = ("title",)) -> str:

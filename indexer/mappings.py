@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .documents import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
+from . import schema
 from .errors import IndexerError
 
 SPACE_TYPES = ("cosinesimil", "innerproduct", "l2", "l1", "linf")
 ENGINES = ("faiss", "lucene", "nmslib")
-TEXT_FIELDS = ("title", "description", "brand", "category")
 
 
 @dataclass(frozen=True)
@@ -72,25 +71,23 @@ def build_mappings(options: MappingOptions) -> dict[str, Any]:
     def text(keyword: bool, ignore_above: int = 256) -> dict[str, Any]:
         spec: dict[str, Any] = {"type": "text", "analyzer": options.analyzer}
         if keyword:
-            spec["fields"] = {"keyword": {"type": "keyword", "ignore_above": ignore_above}}
+            spec["fields"] = {schema.KEYWORD_SUBFIELD: {"type": "keyword", "ignore_above": ignore_above}}
         return spec
 
     properties: dict[str, Any] = {
-        "id": {"type": "keyword"},
-        "title": text(keyword=True, ignore_above=512),
-        "description": text(keyword=False),
-        "brand": text(keyword=True),
-        "category": text(keyword=True, ignore_above=1024),
-        "category_levels": {"type": "keyword", "ignore_above": 1024},
-        "color": {"type": "keyword", "ignore_above": 256},
-        "price": {"type": "float"},
-        "rating": {"type": "float"},
-        "popularity": {"type": "float"},
-        "image": {"type": "keyword", "index": False},
-        "created_at": {"type": "date"},
-        "attributes": {"type": "object", "enabled": False},
+        schema.ID: {"type": "keyword"},
+        schema.TITLE: text(keyword=True, ignore_above=512),
+        schema.DESCRIPTION: text(keyword=False),
+        schema.BRAND: text(keyword=True),
+        schema.CATEGORY: text(keyword=True, ignore_above=1024),
+        schema.CATEGORY_LEVELS: {"type": "keyword", "ignore_above": 1024},
+        schema.COLOR: {"type": "keyword", "ignore_above": 256},
+        **{name: {"type": "float"} for name in schema.NUMERIC_FIELDS},
+        schema.IMAGE: {"type": "keyword", "index": False},
+        schema.CREATED_AT: {"type": "date"},
+        schema.ATTRIBUTES: {"type": "object", "enabled": False},
     }
-    for name, spec in ((TEXT_VECTOR, options.text), (IMAGE_VECTOR, options.image), (CF_VECTOR, options.cf)):
+    for name, spec in ((schema.TEXT_VECTOR, options.text), (schema.IMAGE_VECTOR, options.image), (schema.CF_VECTOR, options.cf)):
         if spec is not None:
             properties[name] = spec.to_dict()
     mappings: dict[str, Any] = {"dynamic": False, "properties": properties}

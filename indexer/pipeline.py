@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from .bulk import BulkOptions, FailedDoc
-from .documents import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
 from .cache import EmbeddingCache
 from .carry import Carrier, CarryReport, plan_carry
 from .catalog import CatalogStats, Limits, read_catalog
@@ -30,7 +29,9 @@ from .encoders.base import Encoder
 from .errors import BulkFailure, ClusterStateError, IndexerError
 from .items import Reject
 from .mappings import MappingOptions, VectorSpec, build_index_body, live_settings
+from .schema import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
 from .stages import Progress, run_stages
+from .update_vectors import failure_rejects, update_vectors
 from .versions import create_version, delete_version, finalize_version, prune_versions, swap_alias
 
 log = logging.getLogger(__name__)
@@ -204,8 +205,6 @@ def _apply_cf(
     client: Any, options: LoadOptions, path: Path, index: str, on_reject: Callable[[Reject], None] | None
 ) -> tuple[int, int]:
     """Set CF vectors from ``path`` on the new version; returns (updated, failed or rejected)."""
-    from .update_vectors import failure_rejects, update_vectors
-
     spec = options.vectors.spec(1, options.vectors.cf_space_type)
     cf = update_vectors(client, index, path, spec=spec, bulk_options=options.bulk, on_reject=on_reject)
     for rejected in failure_rejects(cf, path) if on_reject is not None else ():

@@ -17,6 +17,10 @@ from typing import Any
 
 import orjson
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from .errors import CatalogError
 
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")
@@ -102,8 +106,6 @@ def _iter_jsonl(path: Path) -> Iterator[RawRecord]:
 
 def _iter_csv(path: Path) -> Iterator[RawRecord]:
     """Row 1 is the first data row after the header. Every cell is read as text; validation parses numbers."""
-    import pandas as pd
-
     sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
     try:
         reader = pd.read_csv(
@@ -128,9 +130,6 @@ def _iter_csv(path: Path) -> Iterator[RawRecord]:
 
 
 def _iter_parquet(path: Path) -> Iterator[RawRecord]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     try:
         parquet = pq.ParquetFile(path)
         row = 0

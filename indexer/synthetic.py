@@ -16,9 +16,13 @@ import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageDraw
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 COLORS: dict[str, tuple[int, int, int]] = {
     "red": (210, 40, 40),
@@ -116,6 +120,8 @@ def draw_product(
     category: str, fill: tuple[int, int, int], rng: random.Random, size: int = 96
 ) -> Image.Image:
     """A product 'photo': the category's silhouette in the product colour on a light, noisy background."""
+    from PIL import Image, ImageDraw  # deferred: Pillow is the optional [image] extra
+
     background = tuple(int(v) for v in (rng.randint(232, 255),) * 3)
     image = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(image)
@@ -220,9 +226,6 @@ def _write(path: Path, rows: list[dict[str, Any]], fmt: str) -> None:
             for row in rows:
                 writer.writerow({k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()})
     elif fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         table = pa.Table.from_pylist(
             [
                 {

@@ -6,6 +6,9 @@ allowed on a live index); a mapping with another dimension is an error that name
 are not in the index come back from the cluster as ``document_missing_exception`` and are reported, never
 dropped.
 
+This module is the one writer of vectors onto existing items (``index update-vectors``, ``index load
+--cf-vectors``, and ``profiles build`` through :func:`prepare_vector_field`).
+
 Vector files: Parquet or JSONL(.gz) rows with an id column (``id``, ``item_id`` or ``doc_id``) and a list
 column (``vector`` or the field name); or ``.npz`` with ``ids`` and ``vectors`` arrays.
 """
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .bulk import BulkOptions, FailedDoc, bulk_write, update_action
-from .documents import CF_VECTOR
+from .schema import CF_VECTOR
 from .errors import ClusterStateError, IndexerError
 from .items import Reject
 from .mappings import VectorSpec, field_mappings, vector_field_mapping
@@ -183,6 +186,15 @@ def _parse_vector(
     if vector.size == 0 or not np.isfinite(vector).all():
         return None, ("bad_vector", "vector", "vector is empty or has NaN/inf values")
     return vector, None
+
+
+def prepare_vector_field(client: Any, target: str, field_name: str, spec: VectorSpec) -> tuple[str, bool]:
+    """The concrete index behind ``target`` (an alias with one index, or an index), with ``field_name`` mapped
+    as a ``knn_vector`` of ``spec.dim``: added when missing, an error naming both dimensions when mapped
+    otherwise. Returns ``(index, mapping_added)``; for writers that build their own update actions (the
+    ``profiles`` CLI) and send them with :func:`indexer.bulk.bulk_write`."""
+    index = _concrete_index(client, target)
+    return index, _ensure_mapping(client, index, field_name, spec)
 
 
 def _concrete_index(client: Any, target: str) -> str:

@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
-from .cli_common import finish, friendly_errors, load_log, log_options
+from plugin_integration.cli_support import friendly_errors
+
+from .cli_common import finish, load_log, log_options
 from .cli_profiles import profiles
 from .cli_render import console, render_comparison, render_grades, render_report
 from .clickmodels import CLICK_MODELS, COMPARABLE_MODELS, fit_click_model
@@ -26,6 +28,7 @@ from .judgments import (
     write_judgments,
 )
 from .sessions import per_user_sessions, split_sessions
+from .training_input import positioned_rows
 
 __all__ = ["clickmodel", "judgments", "profiles"]
 
@@ -75,8 +78,6 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
     report = report.merge(grade_report)
     written = write_judgments(output, graded)
     if positions_out is not None:
-        from .training_input import positioned_rows
-
         rows, rows_report = positioned_rows(sessions, graded)
         rows.frame.to_parquet(positions_out, index=False)
         report = report.merge(rows_report)

@@ -1,46 +1,24 @@
-"""What the ``ltr`` commands share: error handling without tracebacks, click-log options, loading a log into
-sessions with one report, and the rejects file plus exit code at the end."""
+"""What the ``ltr`` commands share: click-log options, loading a log into sessions with one report, and the
+rejects file plus exit code at the end (error translation, exit codes and the rejects writer are every
+group's: :mod:`plugin_integration.cli_support`)."""
 from __future__ import annotations
 
-import functools
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from plugin_integration.cli_support import EXIT_REJECTED, RejectsFile
+
 from .cli_render import console
-from .clicklog import ClickLog, ClickLogError, read_click_log
-from .clickmodels.base import EmptyLogError
+from .clicklog import ClickLog
 from .join import DEFAULT_CLOCK_SKEW_S, DEFAULT_JOIN_WINDOW_S, JoinedEvents, join_events
-from .judgments import JudgmentsError
-from .report import DataReport, write_rejects
+from .logs import read_click_log
+from .report import DataReport
 from .sessions import DEFAULT_MAX_RANK, SessionLog, build_sessions
 
-log = logging.getLogger(__name__)
-EXIT_REJECTED = 3
 F = TypeVar("F", bound=Callable[..., Any])
-_KNOWN_ERRORS = (ClickLogError, JudgmentsError, EmptyLogError, ValueError, OSError, ImportError, KeyError)
-
-
-def friendly_errors(command: F) -> F:
-    """No tracebacks: known input problems print their message; anything else says how to see details."""
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except _KNOWN_ERRORS as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            raise click.ClickException(str(message)) from exc
-        except Exception as exc:  # the cluster, or a bug: still no traceback, but keep it in the debug log
-            log.debug("unexpected error", exc_info=True)
-            raise click.ClickException(f"{type(exc).__name__}: {exc} (run with -vv for details)") from exc
-    return wrapper  # type: ignore[return-value]
 
 
 def log_options(command: F) -> F:
@@ -77,6 +55,7 @@ def finish(report: DataReport, rejects: Path | None, default: Path) -> None:
     """Write the rejects file when anything was rejected, and exit 3 so scripts notice."""
     if report.n_rejected:
         path = rejects or default
-        write_rejects(path, report.rejects)
+        with RejectsFile(path) as rejects_file:
+            rejects_file.write_all(report.rejects)
         console.print(f"[yellow]{report.n_rejected:,} rows rejected; details in {path}[/yellow]")
         raise click.exceptions.Exit(EXIT_REJECTED)

@@ -1,10 +1,12 @@
 """``mmltr profiles build``: user profiles to Parquet and the ``users`` index, CF vectors onto the items.
 
-The cluster writes live here, in a CLI module, through the root context's opensearch-py client:
-profiles with bulk ``index`` actions (``_id`` = user id) into ``--users-index`` (created if missing), and CF
-item vectors with bulk partial ``update`` actions (``doc: {cf_vector: [...]}``) through ``--items-alias``.
-Item metadata (category, brand, price, text/image vectors) comes from ``--catalog`` or, without one, from the
-items in the index; without either, affinity, price and taste stay neutral.
+The cluster writes go through the root context's client and the indexer's writers
+(:mod:`ltr.cli_profiles_cluster`): profiles with bulk ``index`` actions (``_id`` = user id) into
+``--users-index`` (created if missing), and CF item vectors with bulk partial ``update`` actions through
+``--items-alias``, after the indexer's check of the vector field's mapping. Item metadata (category, brand,
+price, text/image vectors) comes from ``--catalog`` (read by the indexer's catalogue reader; bad rows go to the
+rejects file) or, without one, from the items in the index; without either, affinity, price and taste stay
+neutral.
 """
 from __future__ import annotations
 
@@ -13,22 +15,28 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 from rich.table import Table
 
-from .cli_common import finish, friendly_errors, load_log, log_options
+from indexer.bulk import FailedDoc
+from indexer.items import Reject as ItemReject
+from indexer.schema import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
+from plugin_integration.cli_support import friendly_errors
+
+from .cli_common import finish, load_log, log_options
+from .cli_profiles_cluster import (
+    catalog_frame,
+    index_frame,
+    missing_documents,
+    write_cf_vectors,
+    write_profiles_index,
+)
 from .cli_render import console, render_report
 from .profiles import CFConfig, ItemAttributes, ProfileConfig, UserItemEvents, build_profiles, fit_cf
 from .profiles.evaluate import holdout_split, recall_at_k
 from .profiles.model import ItemVectors, UserProfiles
-from .profiles.store import (
-    cf_update_actions,
-    profile_actions,
-    users_index_body,
-    write_item_vectors,
-    write_profiles,
-)
+from .profiles.store import write_item_vectors, write_profiles
 from .report import DataReport
+from .types import Reject
 
 log = logging.getLogger(__name__)
 __all__ = ["profiles"]
@@ -53,8 +61,10 @@ def profiles() -> None:
               help="Age at which an interaction counts half (0: no decay).")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Catalogue (JSONL, CSV or Parquet) with id, category, brand, price and vector columns.")
-@click.option("--text-field", default="text_vector", show_default=True, help="Item text vector field.")
-@click.option("--image-field", default="image_vector", show_default=True, help="Item image vector field.")
+@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder the catalogue's local image paths are relative to (default: the catalogue's).")
+@click.option("--text-field", default=TEXT_VECTOR, show_default=True, help="Item text vector field.")
+@click.option("--image-field", default=IMAGE_VECTOR, show_default=True, help="Item image vector field.")
 @click.option("--cluster/--no-cluster", "use_cluster", default=True, show_default=True,
               help="Also write profiles and CF item vectors to the cluster.")
 @click.option("--users-index", default="users", show_default=True)
@@ -65,8 +75,9 @@ def profiles() -> None:
 @friendly_errors
 @click.pass_obj
 def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | None, factors: int, method: str,
-          iterations: int, half_life_days: float, catalog: Path | None, text_field: str, image_field: str,
-          use_cluster: bool, users_index: str, items_alias: str, evaluate: bool, **options: Any) -> None:
+          iterations: int, half_life_days: float, catalog: Path | None, images_dir: Path | None,
+          text_field: str, image_field: str, use_cluster: bool, users_index: str, items_alias: str,
+          evaluate: bool, **options: Any) -> None:
     """Build user profiles and CF item vectors from the interactions in LOG."""
     click_log, joined, _, report = load_log(log_path, options)
     events, events_report = UserItemEvents.from_log(click_log, joined)
@@ -75,8 +86,11 @@ def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | No
         raise click.ClickException(f"{log_path}: no interactions of known users to build profiles from "
                                    "(see the report above: anonymous or rejected events do not count)")
     client = obj.client() if use_cluster else None
-    frame = _catalog_frame(catalog, text_field, image_field) if catalog else \
-        _index_frame(client, items_alias, text_field, image_field) if client is not None else None
+    catalog_rejects: list[ItemReject] = []
+    frame = catalog_frame(catalog, text_field, image_field, images_dir, catalog_rejects.append) if catalog else \
+        index_frame(client, items_alias, text_field, image_field) if client is not None else None
+    for reject in catalog_rejects:
+        report.reject(_as_row_reject(reject))
     items = ItemAttributes.from_frame(frame, text_field, image_field) if frame is not None else None
     cf = CFConfig(factors=factors, method=method, iterations=iterations)
     config = ProfileConfig(cf=cf, half_life_days=half_life_days or None)
@@ -97,39 +111,10 @@ def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | No
     finish(report, options["rejects"], output.with_name(output.name + ".rejects.jsonl"))
 
 
-def _catalog_frame(path: Path, text_field: str, image_field: str) -> pd.DataFrame:
-    name = path.name.lower()
-    columns = ["id", "category", "brand", "price", text_field, image_field]
-    if name.endswith((".parquet", ".pq")):
-        frame = pd.read_parquet(path)
-    elif name.endswith((".csv", ".csv.gz")):
-        frame = pd.read_csv(path, dtype={"id": str})
-    else:
-        frame = pd.read_json(path, lines=True, dtype=False)
-    if "id" not in frame.columns:
-        raise click.ClickException(f"{path}: the catalogue has no 'id' column")
-    frame = frame[[c for c in columns if c in frame.columns]].copy()
-    frame["id"] = frame["id"].astype(str)
-    return frame
-
-
-def _index_frame(client: Any, alias: str, text_field: str, image_field: str) -> pd.DataFrame | None:
-    from opensearchpy import NotFoundError, helpers
-
-    fields = ["category", "brand", "price", text_field, image_field]
-    query = {"query": {"match_all": {}}, "_source": fields}
-    try:
-        rows = [{"id": hit["_id"], **{f: hit.get("_source", {}).get(f) for f in fields}}
-                for hit in helpers.scan(client, index=alias, query=query)]
-    except NotFoundError:
-        console.print(f"[yellow]no index {alias!r}: affinity, price and taste stay neutral "
-                      "(pass --catalog)[/yellow]")
-        return None
-    if not rows:
-        console.print(f"[yellow]{alias!r} returned no items: affinity, price and taste stay neutral "
-                      "(pass --catalog)[/yellow]")
-        return None
-    return pd.DataFrame(rows, columns=["id", *fields])
+def _as_row_reject(reject: ItemReject) -> Reject:
+    """A rejected catalogue row in the report's terms (it lands in the same rejects file as the log's)."""
+    message = f"id {reject.id!r}: {reject.reason}" if reject.id is not None else reject.reason
+    return Reject(reject.source or "catalogue", reject.row or 0, reject.kind, message, reject.field)
 
 
 def _evaluate(events: UserItemEvents, config: ProfileConfig) -> None:
@@ -151,47 +136,28 @@ def _evaluate(events: UserItemEvents, config: ProfileConfig) -> None:
 
 def _write_cluster(client: Any, user_profiles: UserProfiles, item_vectors: ItemVectors, users_index: str,
                    items_alias: str, all_item_ids: tuple[str, ...], report: DataReport) -> None:
-    if not client.indices.exists(index=users_index):
-        client.indices.create(index=users_index, body=users_index_body())
-    ok, failed = _bulk(client, profile_actions(user_profiles, users_index))
-    client.indices.refresh(index=users_index)
-    console.print(f"{ok:,} profiles -> index {users_index!r}"
-                  + (f", [red]{len(failed):,} failed[/red]" if failed else ""))
-    _count_failures(report, failed, "profile_write_failed", f"the {users_index!r} index mapping")
+    written = write_profiles_index(client, user_profiles, users_index)
+    console.print(f"{written.ok:,} profiles -> index {users_index!r}"
+                  + (f", [red]{len(written.failed):,} failed[/red]" if written.failed else ""))
+    _count_failures(report, written.failed, "profile_write_failed", f"the {users_index!r} index mapping")
     if not client.indices.exists(index=items_alias):
         console.print(f"[yellow]no index or alias {items_alias!r}: CF item vectors are only in "
                       "Parquet[/yellow]")
         return
-    ok, failed = _bulk(client, cf_update_actions(item_vectors, items_alias, all_item_ids))
-    missing = [f for f in failed if f.get("status") == 404]
-    other = [f for f in failed if f.get("status") != 404]
+    written = write_cf_vectors(client, item_vectors, items_alias, all_item_ids)
+    missing, other = missing_documents(written.failed)
     report.note("cf_items_not_in_index", len(missing),
-                example=f"item {missing[0].get('_id')!r} is in the log but not in {items_alias!r}"
-                if missing else None)
+                example=f"item {missing[0].id!r} is in the log but not in {items_alias!r}" if missing else None)
     _count_failures(report, other, "cf_vector_write_failed",
-                    f"the {items_alias!r} mapping: cf_vector must be a knn_vector of {item_vectors.dim} dims")
-    client.indices.refresh(index=items_alias)
-    console.print(f"{ok:,} item CF vectors -> {items_alias!r}"
+                    f"the {items_alias!r} mapping: {CF_VECTOR} must be a knn_vector of {item_vectors.dim} dims")
+    console.print(f"{written.ok:,} item CF vectors -> {items_alias!r}"
                   + (f"; {len(missing):,} logged items not in the index" if missing else "")
                   + (f"; [red]{len(other):,} failed[/red]" if other else ""))
 
 
-def _bulk(client: Any, actions: Any) -> tuple[int, list[dict[str, Any]]]:
-    from opensearchpy import helpers
-
-    ok, failed = 0, []
-    for success, item in helpers.streaming_bulk(client, actions, chunk_size=500, max_retries=3,
-                                                raise_on_error=False, raise_on_exception=False):
-        if success:
-            ok += 1
-        else:
-            failed.append(next(iter(item.values())))
-    return ok, failed
-
-
-def _count_failures(report: DataReport, failed: list[dict[str, Any]], reason: str, check: str) -> None:
+def _count_failures(report: DataReport, failed: list[FailedDoc], reason: str, check: str) -> None:
     if failed:
-        error = failed[0].get("error")
-        report.note(reason, len(failed), example=f"{failed[0].get('_id')!r}: {error}")
+        first = failed[0]
+        report.note(reason, len(failed), example=f"{first.id!r}: {first.reason}")
         raise click.ClickException(f"{len(failed):,} cluster writes failed ({reason}); first: "
-                                   f"{failed[0].get('_id')!r}: {error}. Check {check}")
+                                   f"{first.id!r}: {first.reason}. Check {check}")

@@ -1,4 +1,5 @@
-"""Reading click logs (our JSONL, or OpenSearch UBI exports) into a column-wise :class:`ClickLog`.
+"""Reading our JSONL click logs into a column-wise :class:`ClickLog` (OpenSearch UBI exports: :mod:`.ubi`;
+either format, chosen from the path: :func:`ltr.logs.read_click_log`).
 
 Rows are validated one by one; a bad row is rejected with its file, line, field and the fix, and never stops
 the read. Joining events to their searches (unknown searches, positions, clock skew, duplicates) is the next
@@ -10,7 +11,6 @@ document id is stored once in a vocabulary and referenced by an int32.
 from __future__ import annotations
 
 import gzip
-import logging
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +24,6 @@ from .report import DataReport
 from .rowparse import RowError, parse_interaction, parse_search
 from .types import Interaction, InteractionKind, Reject, SearchEvent
 
-log = logging.getLogger(__name__)
 
 NO_POSITION = -(2**31)  # "no rank logged"; any other negative rank is a bad value, caught at join
 
@@ -249,31 +248,3 @@ def read_jsonl_log(path: str | Path, builder: LogBuilder | None = None) -> Click
 
 
 _KINDS = {kind.label: kind for kind in InteractionKind}
-
-
-def read_click_log(path: str | Path, log_format: str = "auto", *, ordinal_base: int = 1) -> ClickLog:
-    """Read a click log, choosing the reader from ``log_format`` (``auto``, ``jsonl`` or ``ubi``).
-
-    ``auto``: a directory, or a file named ``ubi_queries*``, is a UBI export; any other file is our JSONL.
-    ``ordinal_base`` is the number UBI uses for the first position (``event_attributes.position.ordinal``).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ClickLogError(f"click log {path} does not exist; pass a JSONL log file or a UBI export "
-                            "directory")
-    if log_format == "auto":
-        log_format = "ubi" if path.is_dir() or path.name.startswith("ubi_queries") else "jsonl"
-    if log_format == "jsonl":
-        if path.is_dir():
-            raise ClickLogError(f"{path} is a directory; a JSONL click log is one file (use --format ubi "
-                                "for a UBI export directory)")
-        result = read_jsonl_log(path)
-    elif log_format == "ubi":
-        from .ubi import find_ubi_files, read_ubi_log
-
-        result = read_ubi_log(*find_ubi_files(path), ordinal_base=ordinal_base)
-    else:
-        raise ClickLogError(f"unknown click log format {log_format!r}; use auto, jsonl or ubi")
-    log.info("read %d searches and %d events from %s (%d rows rejected)", result.n_searches, result.n_events,
-             path, result.report.n_rejected)
-    return result

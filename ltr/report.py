@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import orjson
 
 from .types import Reject
 
@@ -19,7 +16,8 @@ MAX_EXAMPLES = 3
 
 @dataclass
 class DataReport:
-    """Counts per reason plus the first examples; every reject is kept for :func:`write_rejects`."""
+    """Counts per reason plus the first examples; every reject is kept for the rejects file (written by the
+    CLI: ``plugin_integration.cli_support.RejectsFile``)."""
 
     counts: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)
@@ -65,13 +63,3 @@ class DataReport:
         if len(bucket) < MAX_EXAMPLES:
             bucket.append(example)
 
-
-def write_rejects(path: str | Path, rejects: list[Reject]) -> int:
-    """Write one JSON object per reject (file, line, reason, field, message, row); returns how many."""
-    with open(path, "wb") as out:
-        for reject in rejects:
-            out.write(orjson.dumps({"file": reject.file, "line": reject.line, "reason": reject.reason,
-                                    "field": reject.field, "message": reject.message, "row": reject.row},
-                                   option=orjson.OPT_SERIALIZE_NUMPY, default=str))
-            out.write(b"\n")
-    return len(rejects)

@@ -12,9 +12,11 @@ Used by tests (do the fitted models recover the truth?), by benchmarks (logs of 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .sessions import SessionLog
@@ -229,8 +231,6 @@ def _event_rows(sim: SimulatedLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 def write_jsonl(sim: SimulatedLog, path: str) -> int:
     """Write the log in our JSONL format (a search line, then its events); returns lines written."""
-    import orjson
-
     labels = ("click", "add_to_cart", "purchase")
     doc_ids = sim.catalog["id"].to_numpy()
     kind, rank, delay, bounds = _event_rows(sim)
@@ -256,11 +256,6 @@ def write_jsonl(sim: SimulatedLog, path: str) -> int:
 
 def write_ubi(sim: SimulatedLog, directory: str, ordinal_base: int = 1) -> None:
     """Write the log as a UBI export: ``ubi_queries.ndjson`` and ``ubi_events.ndjson`` (ISO timestamps)."""
-    from datetime import datetime
-    from pathlib import Path
-
-    import orjson
-
     def iso(t: float) -> str:
         return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -62,16 +62,6 @@ class Interaction:
 
 
 @dataclass(frozen=True, slots=True)
-class Impression:
-    """A document shown at a 0-based position of a search (UBI ``impression`` events, or a result list)."""
-
-    search_id: str
-    doc_id: str
-    position: int
-    timestamp: float
-
-
-@dataclass(frozen=True, slots=True)
 class Session:
     """One search joined with what happened on it: the unit a click model learns from (hello-ltr's Session,
     metarank's clickthrough). Flags are per shown position and imply nothing beyond ``len(docs)``."""

@@ -1,7 +1,8 @@
 """The root ``mmltr`` click group: global cluster options, and the mount point of every command group.
 
 This module is the composition root: it is the one place that wires ``plugin_integration``, ``indexer`` and
-``ltr`` together.
+``ltr`` together. Exit codes, the rejects file and the error messages every command shares live in
+:mod:`.cli_support`.
 """
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from indexer.cli import index
+from ltr.cli import clickmodel, judgments, profiles
+
+from .cli_demo import demo
+from .cli_ltr import featureset, model, store
+from .cli_serve import serve
+from .cli_support import translate_errors
+from .client import make_client
 
 
 @dataclass
@@ -24,29 +34,16 @@ class CliContext:
 
     def client(self) -> Any:
         if self._client is None:
-            from .client import make_client
-
             self._client = make_client(self.cluster, self.data_dir)
         return self._client
 
 
 class _Group(click.Group):
-    """Root group: cluster errors and bad input end as a clear message and exit code 1, never a traceback."""
+    """Root group: errors raised anywhere below end as one message and exit code 1, never a traceback
+    (the translation of :func:`.cli_support.error_message`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from opensearchpy.exceptions import TransportError
-
-        from embedded_node.index.storage import DataDirLocked
-        from .errors import ClusterError, from_transport
-
-        try:
-            return super().invoke(ctx)
-        except ClusterError as exc:
-            raise click.ClickException(str(exc)) from None
-        except TransportError as exc:
-            raise click.ClickException(str(from_transport(exc))) from None
-        except DataDirLocked as exc:
-            raise click.ClickException(str(exc)) from None
+        return translate_errors(lambda: super(_Group, self).invoke(ctx))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "MMLTR"})
@@ -65,27 +62,6 @@ def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) 
     ctx.obj = CliContext(cluster=cluster, data_dir=data_dir)
 
 
-def _mount_groups() -> None:
-    """Attach the command groups of each package (each lives next to the code it drives)."""
-    from .cli_serve import serve
-
-    main.add_command(serve)
-    for module_name, names in (
-        ("indexer.cli", ("index",)),
-        ("ltr.cli", ("judgments", "clickmodel", "profiles")),
-        ("plugin_integration.cli_ltr", ("store", "featureset", "model")),
-        ("plugin_integration.cli_demo", ("demo",)),
-    ):
-        try:
-            module = __import__(module_name, fromlist=list(names))
-        except ModuleNotFoundError as exc:  # a group still being built must not break the others
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        for name in names:
-            command = getattr(module, name, None)
-            if command is not None:
-                main.add_command(command)
-
-
-_mount_groups()
+# The command groups of each package (each lives next to the code it drives).
+for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, model, demo):
+    main.add_command(_command)

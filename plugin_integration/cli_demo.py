@@ -13,13 +13,22 @@ from typing import Any
 
 import click
 
+from indexer.cache import EmbeddingCache
+from indexer.encoders.base import load_encoder
+from indexer.pipeline import LoadOptions, load_catalog
+from indexer.schema import TITLE
+
+from .cli_serve import serve
+from .cluster_info import detect
+from .queries import first_stage
+
 ALIAS = "demo-products"
 QUERIES = ("laptop", "usb cable", "wireless mouse", "toner", "headphones")
 
 
 def _top(client: Any, query: dict[str, Any], size: int = 3) -> list[tuple[float, str, str]]:
-    res = client.search(index=ALIAS, body={"size": size, "_source": ["title"], "query": query})
-    return [(hit["_score"], hit["_id"], hit["_source"]["title"]) for hit in res["hits"]["hits"]]
+    res = client.search(index=ALIAS, body={"size": size, "_source": [TITLE], "query": query})
+    return [(hit["_score"], hit["_id"], hit["_source"][TITLE]) for hit in res["hits"]["hits"]]
 
 
 @click.command()
@@ -29,13 +38,6 @@ def _top(client: Any, query: dict[str, Any], size: int = 3) -> list[tuple[float,
 @click.pass_obj
 def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
     """Index a catalogue sample into the embedded node and compare BM25 with the hybrid first stage."""
-    from indexer.cache import EmbeddingCache
-    from indexer.encoders.base import load_encoder
-    from indexer.pipeline import LoadOptions, load_catalog
-
-    from .cluster_info import detect
-    from .queries import first_stage
-
     client = obj.client()
     info = detect(client)
     click.echo(f"cluster: {info.flavour} {info.version_text} (LTR missing-value behaviour: {info.ltr_missing_behaviour})")
@@ -44,7 +46,7 @@ def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
     sample = resources.files("plugin_integration.sample").joinpath("icecat_sample.jsonl")
     with resources.as_file(sample) as path:
         report = load_catalog(client, path, text_encoder=text_encoder, cache=cache,
-                              options=LoadOptions(alias=ALIAS, text_fields=("title",)))
+                              options=LoadOptions(alias=ALIAS, text_fields=(TITLE,)))
     click.echo(f"indexed {report.indexed} products into [{report.index}] behind alias [{ALIAS}] "
                f"({report.rejected} rejected; {report.embed.text_cached} vectors from the cache)")
     for text in QUERIES:
@@ -61,6 +63,4 @@ def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
         ctx = click.get_current_context()
         client.close()
         obj._client = None
-        from .cli_serve import serve
-
         ctx.invoke(serve, host="127.0.0.1", port=port, data_dir_opt=None, allow_remote=False)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from . import featuresets as fs_mod
 from . import models as models_mod
@@ -22,8 +24,6 @@ store_option = click.option("--store", default=None, metavar="NAME",
 
 
 def _console() -> Any:
-    from rich.console import Console
-
     return Console(highlight=False, soft_wrap=True)
 
 
@@ -78,8 +78,6 @@ def store_drop(obj: Any, store: str | None, yes: bool, dry_run: bool) -> None:
 @click.pass_obj
 def store_list(obj: Any) -> None:
     """List the feature stores and what they hold."""
-    from rich.table import Table
-
     info = _cluster(obj)
     stores = store_mod.list_stores(obj.client())
     table = Table(title=f"Feature stores on {info.describe()}")
@@ -138,8 +136,6 @@ def featureset_show(obj: Any, name: str, store: str | None, as_json: bool) -> No
     if as_json:
         click.echo(json.dumps(stored.to_dict(), indent=2, ensure_ascii=False))
         return
-    from rich.table import Table
-
     table = Table(title=f"featureset {stored.name} (version {stored.version})")
     table.add_column("#", justify="right")
     table.add_column("feature", no_wrap=True, min_width=max(len(n) for n in stored.feature_names or ("",)))
@@ -237,8 +233,6 @@ def model_upload(obj: Any, file: Path, featureset_name: str, name: str | None, m
 @click.pass_obj
 def model_list(obj: Any, prefix: str | None, store: str | None) -> None:
     """List models (sorted by name, so timestamped names sort by age)."""
-    from rich.table import Table
-
     found = models_mod.list_models(obj.client(), prefix, store)
     table = Table(title=f"models in {_store_label(store)}")
     table.add_column("model", no_wrap=True, min_width=max((len(m.name) for m in found), default=5))

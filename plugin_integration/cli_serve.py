@@ -1,7 +1,11 @@
 """``mmltr serve``: expose the embedded node over HTTP on loopback."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
+
+from .client import DataDirLocked, RemoteBindRefused, serve_embedded_node
 
 
 @click.command()
@@ -11,17 +15,11 @@ import click
               help="Data directory (defaults to the global --data-dir).")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address (no authentication!).")
 @click.pass_obj
-def serve(obj, host: str, port: int, data_dir_opt: str | None, allow_remote: bool) -> None:
+def serve(obj: Any, host: str, port: int, data_dir_opt: str | None, allow_remote: bool) -> None:
     """Serve the embedded node over HTTP so any OpenSearch client, Dashboards or curl can use it."""
-    from embedded_node.node import open_node
-    from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_server
-    from embedded_node.index.storage import DataDirLocked
-
     data_dir = data_dir_opt or str(obj.data_dir)
     try:
-        check_bind_host(host, allow_remote)
-        node = open_node(data_dir)
-        server = make_server(node, host, port, allow_remote=allow_remote)
+        node, server = serve_embedded_node(data_dir, host, port, allow_remote)
     except (RemoteBindRefused, DataDirLocked) as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:

@@ -87,18 +87,25 @@ def _from_elasticsearch(exc: Exception, hint: str | None) -> ClusterError | None
     return None
 
 
+def cluster_error(exc: BaseException, hint: str | None = None) -> ClusterError | None:
+    """The :class:`ClusterError` for an opensearch-py (or elasticsearch) exception; None for anything else."""
+    if isinstance(exc, OSConnectionError):
+        return ClusterError("N/A", "connection_error", f"cannot reach the cluster: {exc.info or exc}",
+                            hint or "check --cluster / MMLTR_CLUSTER, or omit it to use the embedded node")
+    if isinstance(exc, TransportError):
+        return from_transport(exc, hint)
+    if isinstance(exc, Exception):
+        return _from_elasticsearch(exc, hint)
+    return None
+
+
 @contextlib.contextmanager
 def translated(hint: str | None = None) -> Iterator[None]:
     """Turn opensearch-py (and elasticsearch) exceptions raised inside the block into :class:`ClusterError`."""
     try:
         yield
-    except OSConnectionError as exc:
-        raise ClusterError("N/A", "connection_error", f"cannot reach the cluster: {exc.info or exc}",
-                           hint or "check --cluster / MMLTR_CLUSTER, or omit it to use the embedded node") from exc
-    except TransportError as exc:
-        raise from_transport(exc, hint) from exc
     except Exception as exc:
-        translated_exc = _from_elasticsearch(exc, hint)
+        translated_exc = cluster_error(exc, hint)
         if translated_exc is None:
             raise
         raise translated_exc from exc

@@ -15,6 +15,8 @@ import logging
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from opensearchpy import OpenSearch
+
 from .errors import ClusterError, translated
 
 log = logging.getLogger(__name__)
@@ -55,8 +57,6 @@ def _path(*parts: str | None) -> str:
 
 
 def is_opensearch_client(client: Any) -> bool:
-    from opensearchpy import OpenSearch
-
     return isinstance(client, OpenSearch)
 
 

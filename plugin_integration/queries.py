@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-DEFAULT_FIELDS = ("title^2", "description", "brand", "category")
-DEFAULT_VECTOR_FIELD = "text_vector"
+from indexer.schema import BRAND, CATEGORY, DESCRIPTION, TEXT_VECTOR, TITLE
+
+#: The items-index text fields BM25 searches (title boosted), and the vector field the ``knn`` clause uses.
+DEFAULT_FIELDS = (f"{TITLE}^2", DESCRIPTION, BRAND, CATEGORY)
+DEFAULT_VECTOR_FIELD = TEXT_VECTOR
 DEFAULT_WINDOW = 100
 LOG_NAME = "ltr_features"
 LOGGED_QUERY = "logged_features"

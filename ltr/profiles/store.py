@@ -1,18 +1,17 @@
-"""Profiles and CF item vectors at rest: Parquet files, and the payloads for the cluster.
+"""Profiles and CF item vectors at rest: Parquet files.
 
 Parquet: one row per user (``user_id``, ``cf_vector``, ``category_affinity``/``brand_affinity`` as maps,
 ``price_centre``, ``price_scale``, ``text_taste``, ``image_taste``, ``n_interactions``); the population price
 preference travels in the schema metadata so the neutral profile survives a round trip. Item vectors: ``id``,
-``cf_vector``, plus the default vector in the metadata.
+the vector column, plus the default vector in the metadata.
 
-Cluster payloads are built here as plain dicts (the ``users`` index body, bulk actions); sending them is the
-CLI's job (``ltr.cli``), through opensearch-py.
+Column names are the profile's attribute names (:class:`~ltr.profiles.model.UserProfile`), not index fields:
+what the cluster stores (the ``users`` index, CF vectors on the items index, whose field name belongs to the
+indexer's schema) is the CLI's business (``ltr.cli_profiles_cluster``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import orjson
@@ -22,7 +21,8 @@ import pyarrow.parquet as pq
 from .model import ItemVectors, UserProfiles
 
 META_KEY = b"mmltr.profiles"
-CF_FIELD = "cf_vector"
+#: The column of the item-vectors file (named after ``UserProfile.cf_vector``, the vectors' other half).
+VECTOR_COLUMN = "cf_vector"
 
 
 def _vector_column(matrix: np.ndarray) -> pa.Array:
@@ -89,7 +89,7 @@ def _nan(value: float | None) -> float:
 
 
 def write_item_vectors(path: str | Path, items: ItemVectors) -> None:
-    table = pa.table({"id": pa.array(items.item_ids, pa.string()), CF_FIELD: _vector_column(items.vectors)})
+    table = pa.table({"id": pa.array(items.item_ids, pa.string()), VECTOR_COLUMN: _vector_column(items.vectors)})
     meta = {"dim": items.dim, "default": [float(x) for x in items.default]}
     pq.write_table(table.replace_schema_metadata({META_KEY: orjson.dumps(meta)}), path)
 
@@ -99,40 +99,6 @@ def read_item_vectors(path: str | Path) -> ItemVectors:
     meta = orjson.loads((table.schema.metadata or {}).get(META_KEY, b"{}"))
     if "dim" not in meta:
         raise ValueError(f"{path} is not an mmltr item-vectors file; build it with 'mmltr profiles build'")
-    return ItemVectors(tuple(table["id"].to_pylist()), _matrix(table[CF_FIELD], meta["dim"]),
+    return ItemVectors(tuple(table["id"].to_pylist()), _matrix(table[VECTOR_COLUMN], meta["dim"]),
                        np.asarray(meta["default"], dtype=np.float32))
 
-
-def users_index_body() -> dict[str, Any]:
-    """Settings and mappings of the ``users`` index: profiles are fetched by id and sent as query
-    parameters, never searched, so vectors are stored (``index: false``) rather than k-NN indexed, and
-    affinity maps are kept as unindexed objects (their keys are data, not fields)."""
-    stored = {"type": "float", "index": False, "doc_values": False}
-    return {"settings": {"index": {"number_of_shards": 1, "number_of_replicas": 0}},
-            "mappings": {"dynamic": "strict", "properties": {
-                "user_id": {"type": "keyword"},
-                "cf_vector": stored, "text_taste": stored, "image_taste": stored,
-                "category_affinity": {"type": "object", "enabled": False},
-                "brand_affinity": {"type": "object", "enabled": False},
-                "price_centre": {"type": "double"}, "price_scale": {"type": "double"},
-                "n_interactions": {"type": "integer"}}}}
-
-
-def profile_actions(profiles: UserProfiles, index: str) -> Iterator[dict[str, Any]]:
-    """Bulk ``index`` actions, one document per user, ``_id`` = ``user_id`` (a rebuild replaces profiles)."""
-    for profile in profiles:
-        yield {"_op_type": "index", "_index": index, "_id": profile.user_id, "_source": profile.to_document()}
-
-
-def cf_update_actions(items: ItemVectors, index: str, also: Iterable[str] = (),
-                      field: str = CF_FIELD) -> Iterator[dict[str, Any]]:
-    """Bulk partial ``update`` actions setting ``field`` on each item; ids in ``also`` that the model never
-    saw (new items) get the default vector, so every item in the index has a defined CF vector."""
-    known = set(items.item_ids)
-    for item_id, vector in zip(items.item_ids, items.vectors):
-        yield {"_op_type": "update", "_index": index, "_id": item_id,
-               "doc": {field: [float(x) for x in vector]}}
-    default = [float(x) for x in items.default]
-    for item_id in also:
-        if item_id not in known:
-            yield {"_op_type": "update", "_index": index, "_id": item_id, "doc": {field: default}}

@@ -9,7 +9,7 @@ import pytest
 from indexer.catalog import CatalogStats, Limits, read_catalog
 from indexer.errors import CatalogError
 from indexer.items import Reject
-from indexer.rejects import RejectsFile
+from plugin_integration.cli_support import RejectsFile
 from indexer.synthetic import generate_catalog
 
 

@@ -7,7 +7,8 @@ import orjson
 import pytest
 from ltr_rows import T0, event, search
 
-from ltr.clicklog import ClickLogError, read_click_log
+from ltr.clicklog import ClickLogError
+from ltr.logs import read_click_log
 from ltr.rowparse import RowError, parse_timestamp
 from ltr.simulate import write_jsonl, write_ubi
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from ltr_rows import T0, event, search
 
-from ltr.clicklog import read_click_log
+from ltr.logs import read_click_log
 from ltr.join import join_events
 
 

@@ -5,19 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ltr.cli_profiles_cluster import cf_update_actions, profile_actions, users_index_body
 from ltr.profiles import CFConfig, ItemAttributes, ProfileConfig, UserItemEvents, build_profiles, fit_cf
 from ltr.profiles.affinity import affinity_maps
 from ltr.profiles.evaluate import holdout_split, recall_at_k
 from ltr.profiles.price import price_preferences
-from ltr.profiles.store import (
-    cf_update_actions,
-    profile_actions,
-    read_item_vectors,
-    read_profiles,
-    users_index_body,
-    write_item_vectors,
-    write_profiles,
-)
+from ltr.profiles.store import read_item_vectors, read_profiles, write_item_vectors, write_profiles
 from ltr.profiles.taste import taste_vectors
 from ltr.simulate import TasteSimulation, simulate_interactions
 

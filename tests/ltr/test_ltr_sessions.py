@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from ltr_rows import T0, event, search
 
-from ltr.clicklog import read_click_log
+from ltr.logs import read_click_log
 from ltr.join import join_events
 from ltr.sessions import SessionLog, build_sessions, per_user_sessions, split_sessions
 from ltr.simulate import write_jsonl

@@ -17,7 +17,7 @@ from indexer.cache import EmbeddingCache
 from indexer.errors import BulkFailure, CatalogError, ClusterStateError
 from indexer.items import Reject
 from indexer.pipeline import LoadOptions, VectorOptions, load_catalog
-from indexer.rejects import RejectsFile
+from plugin_integration.cli_support import RejectsFile
 from indexer.versions import list_versions, live_indices
 from support.faults import Faults
 

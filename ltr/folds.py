@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def qid_digest(qid: str, salt: str = "") -> str:
@@ -52,8 +53,6 @@ def inner_validation(qids: Sequence[str], fraction: float, times: np.ndarray | N
 
 def timestamps_as_float(values: np.ndarray) -> np.ndarray:
     """Datetimes (or numbers) as float seconds, for ordering."""
-    import pandas as pd
-
     if np.issubdtype(np.asarray(values).dtype, np.number):
         return np.asarray(values, dtype=np.float64)
     return pd.to_datetime(pd.Series(values), utc=True).astype("int64").to_numpy(np.float64) / 1e9

@@ -16,6 +16,7 @@ output) are raised here as :class:`ConversionError`; per-split refusals are the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,8 +65,6 @@ def load_model(model: Any, num_iteration: int | None = None) -> LgbmModel:
     if isinstance(model, (bytes, bytearray)):
         model = model.decode("utf-8")
     if isinstance(model, str) and not model.lstrip().startswith("tree"):
-        from pathlib import Path
-
         path = Path(model)
         if not path.is_file():
             raise ConversionError(f"{model!r} is neither a LightGBM model text nor a file; pass a Booster, the "

@@ -17,6 +17,7 @@ Defaults (:data:`DEFAULT_PARAMS`) are regularized for small judgment sets; each 
 from __future__ import annotations
 
 import inspect
+import json
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .convert import convert, definition_json
 from .feature_table import Table, TrainingError, validate
 from .folds import grouped_folds, inner_validation, time_blocks, timestamps_as_float
 
@@ -189,10 +191,6 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
 def write_model_dir(result: TrainResult, out_dir: str | Path, *, plugin_version: str | None = None,
                     distribution: str = "opensearch", assume_no_missing: bool = False) -> Path:
     """``model.txt``, the converted ``model.json`` and ``record.json`` (with the conversion's target)."""
-    import json
-
-    from .convert import convert, definition_json
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     conv = convert(result.booster, result.record["feature_names"], plugin_version=plugin_version,

@@ -13,16 +13,15 @@ from typing import Any, Mapping
 
 import yaml
 
+from indexer import schema
+
 from . import params as P
 from .errors import ClusterError, translated
 from .feature_kinds import FeatureSpec
 from .featuresets import Feature, FeatureSet
 
-TEXT_FIELDS = ("title", "description", "brand", "category")
-TEXT_VECTOR = "text_vector"
-IMAGE_VECTOR = "image_vector"
-CF_VECTOR = "cf_vector"
-PRIORS = ("popularity", "rating")
+TEXT_VECTOR, IMAGE_VECTOR, CF_VECTOR = schema.TEXT_VECTOR, schema.IMAGE_VECTOR, schema.CF_VECTOR
+PRIORS = (schema.POPULARITY, schema.RATING)
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def index_fields(client: Any, alias: str) -> IndexFields:
 
 def fused_specs(fields: IndexFields, personal: bool) -> list[FeatureSpec]:
     """DESIGN §5's features for ``fields``: only those whose document fields exist."""
-    specs = [FeatureSpec(f"bm25_{name}", "bm25", name) for name in TEXT_FIELDS if name in fields.text]
+    specs = [FeatureSpec(f"bm25_{name}", "bm25", name) for name in schema.TEXT_FIELDS if name in fields.text]
     if TEXT_VECTOR in fields.vectors:
         specs.append(FeatureSpec("knn_text", "vector", TEXT_VECTOR,
                                  {"param": P.QUERY_TEXT_VECTOR, "space_type": "cosinesimil"}))
@@ -88,8 +87,8 @@ def fused_specs(fields: IndexFields, personal: bool) -> list[FeatureSpec]:
         if TEXT_VECTOR in fields.vectors:
             specs.append(FeatureSpec("taste_text", "vector", TEXT_VECTOR,
                                      {"param": P.USER_TEXT_TASTE, "space_type": "innerproduct"}))
-        if "price" in fields.numeric:
-            specs.append(FeatureSpec("price_fit", "decay", "price",
+        if schema.PRICE in fields.numeric:
+            specs.append(FeatureSpec("price_fit", "decay", schema.PRICE,
                                      {"origin": P.PRICE_CENTRE, "scale": P.PRICE_SCALE}))
     specs.extend(FeatureSpec(name, "field_value", name, {"modifier": "log1p"})
                  for name in PRIORS if name in fields.numeric)

@@ -19,11 +19,19 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # makes tests/support importable as ``support``
 
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from opensearchpy import OpenSearch  # noqa: E402
 
 from plugin_integration.client import make_client  # noqa: E402
 from embedded_node.node import open_node, release_node  # noqa: E402
 from embedded_node.rest.server import make_server  # noqa: E402
+
+
+# Property tests draw the same examples on every run (a CI failure reproduces); HYPOTHESIS_PROFILE=explore
+# draws fresh ones when hunting for new counterexamples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _http_client(data_dir: str) -> Iterator[OpenSearch]:

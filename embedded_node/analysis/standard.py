@@ -2,7 +2,7 @@
 
 How: ``standard_tables.py`` holds the JFlex DFA of ``org.apache.lucene.analysis.standard.StandardTokenizerImpl``
 (character-class map, transitions, accepting states), dumped from Lucene's own class by
-``tests/lucene/genstandard_tables.py``. :func:`standard_spans` runs that DFA with JFlex's scanning semantics:
+``tests/lucene/gen_standard_tables.py``. :func:`standard_spans` runs that DFA with JFlex's scanning semantics:
 
 - longest match, ties to the earliest rule (encoded in the DFA's accepting actions);
 - one code point per step (``Character.codePointAt``), so supplementary characters are single steps;

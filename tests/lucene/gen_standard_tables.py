@@ -1,4 +1,4 @@
-"""Regenerate ``embedded_node/analysis/_standard_tables.py`` from Lucene's own StandardTokenizerImpl.
+"""Regenerate ``embedded_node/analysis/standard_tables.py`` from Lucene's own StandardTokenizerImpl.
 
 Needs ``javac``/``java`` and Debian's ``liblucene8-java`` (``/usr/share/java/lucene-core-8.7.0.jar``, which is
 Lucene 8.8.1). Usage: ``python tests/lucene/gen_standard_tables.py``.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-TARGET = ROOT / "plugin_integration" / "embedded" / "analysis" / "_standard_tables.py"
+TARGET = ROOT / "embedded_node" / "analysis" / "standard_tables.py"
 LUCENE_CORE = Path("/usr/share/java/lucene-core-8.7.0.jar")
 
 

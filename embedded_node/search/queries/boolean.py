@@ -6,7 +6,7 @@
   requires one of them. ``minimum_should_match`` is applied against the should count; a query made only of
   must_not clauses gets a match-all FILTER (``adjust_pure_negative``, default true), so it matches
   everything else with score 0. Scoring (sums, ReqOpt, filters scoring 0) is in :mod:`.lucene_weights`, the
-  Lucene rewrite (duplicate merging, flattening, single-clause removal) in :mod:`.boolean_rewrite`.
+  Lucene rewrite (duplicate merging, flattening, single-clause removal) in :mod:`.lucene_boolean`.
 - ``dis_max``: ``DisjunctionMaxQuery(queries, tie_breaker)``; no queries matches nothing.
 - ``constant_score``: ``ConstantScoreQuery(filter)``: every match scores the boost.
 """
@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ... import errors
 from ..parse_utils import as_float, check_keys, common
 from ..query import Query
-from .lucene_queries import (FILTER, MUST, MUST_NOT, SHOULD, BooleanQuery, ConstantScoreQuery, DisjunctionMaxQuery,
-                             MatchAllDocsQuery, MatchNoDocsQuery, boosted, rewrite_fully, to_lucene)
+from .lucene_boolean import BooleanQuery, DisjunctionMaxQuery
+from .lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD
+from .lucene_queries import (ConstantScoreQuery, MatchAllDocsQuery, MatchNoDocsQuery, boosted, rewrite_fully,
+                             to_lucene)
 from .msm import calculate_min_should_match, spec_string
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Lucene-level query values (``TermQuery``, ``BooleanQuery``, ``BoostQuery``, ``DisjunctionMaxQuery``, ...).
+"""Lucene-level query values (``TermQuery``, ``BoostQuery``, ``ConstantScoreQuery``, ...); the compound ones,
+``BooleanQuery`` and ``DisjunctionMaxQuery``, live with their rewrite rules in :mod:`.lucene_boolean`.
 
 The DSL queries of :mod:`.text` and :mod:`.boolean` translate to these exactly as OpenSearch's query builders
 build Lucene queries; then :func:`rewrite_fully` applies Lucene 8.8's ``rewrite`` rules until nothing changes
@@ -15,7 +16,6 @@ module (k-NN, function_score, ...) is opaque and only equal to itself. ``to_stri
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Hashable, Iterable
 
@@ -25,15 +25,14 @@ from ...similarity import java_float_str
 from ..query import Query
 from .basic import MatchAllQuery, MatchNoneQuery
 from .constant_weights import ConstantScoreWeight, MatchAllDocsWeight, MatchNoDocsWeight
-from .lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD, key, to_string
-from .lucene_weights import BooleanWeight, DisjunctionMaxWeight, TermWeight
+from .lucene_clauses import key, to_string
+from .lucene_weights import TermWeight
 
 if TYPE_CHECKING:
     from ..context import SearchContext
     from ..query import Weight
 
 F32 = np.float32
-_OCCUR_PREFIX = {MUST: "+", FILTER: "#", SHOULD: "", MUST_NOT: "-"}
 
 
 def rewrite_step(query: Query, ctx: "SearchContext") -> Query:
@@ -167,79 +166,6 @@ class MatchNoDocsQuery(LuceneQuery):
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
         return MatchNoDocsWeight(self)
-
-
-@dataclass(eq=False)
-class DisjunctionMaxQuery(LuceneQuery):
-    disjuncts: tuple[Query, ...]
-    tie_breaker: float = 0.0
-
-    def key(self) -> Hashable:
-        return ("dis_max", float(F32(self.tie_breaker)), frozenset(Counter(key(q) for q in self.disjuncts).items()))
-
-    def to_string(self, field: str | None = None) -> str:
-        inner = " | ".join(to_string(q, field) for q in self.disjuncts)
-        tie = f"~{java_float_str(self.tie_breaker)}" if F32(self.tie_breaker) != F32(0) else ""
-        return f"({inner}){tie}"
-
-    def children(self) -> Iterable[Query]:
-        return self.disjuncts
-
-    def rewrite_step(self, ctx: "SearchContext") -> Query:
-        # DisjunctionMaxQuery.rewrite (Lucene 8.8)
-        if len(self.disjuncts) == 1:
-            return self.disjuncts[0]
-        if F32(self.tie_breaker) == F32(1):
-            return BooleanQuery(tuple((SHOULD, q) for q in self.disjuncts))
-        rewritten = tuple(rewrite_step(q, ctx) for q in self.disjuncts)
-        if any(r is not q for r, q in zip(rewritten, self.disjuncts)):
-            return DisjunctionMaxQuery(rewritten, self.tie_breaker)
-        return self
-
-    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        weights = [q.create_weight(ctx, boost, needs_scores) for q in self.disjuncts]
-        return DisjunctionMaxWeight(self, weights, F32(self.tie_breaker))
-
-
-@dataclass(eq=False)
-class BooleanQuery(LuceneQuery):
-    clauses: tuple[tuple[str, Query], ...]
-    minimum_should_match: int = 0
-
-    def key(self) -> Hashable:
-        return ("bool", self.minimum_should_match, frozenset(Counter((o, key(q)) for o, q in self.clauses).items()))
-
-    def to_string(self, field: str | None = None) -> str:
-        parts = []
-        for occur, q in self.clauses:
-            text = to_string(q, field)
-            parts.append(_OCCUR_PREFIX[occur] + (f"({text})" if isinstance(q, BooleanQuery) else text))
-        body = " ".join(parts)
-        if self.minimum_should_match > 0:
-            return f"({body})~{self.minimum_should_match}"
-        return body
-
-    def children(self) -> Iterable[Query]:
-        return tuple(q for _, q in self.clauses)
-
-    def of(self, occur: str) -> list[Query]:
-        return [q for o, q in self.clauses if o == occur]
-
-    @property
-    def is_pure_disjunction(self) -> bool:
-        return all(o == SHOULD for o, _ in self.clauses) and self.minimum_should_match <= 1
-
-    def rewrite_step(self, ctx: "SearchContext") -> Query:
-        from .boolean_rewrite import rewrite_boolean  # a genuine cycle: the rewrite builds these query classes
-
-        return rewrite_boolean(self, ctx)
-
-    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
-        weights = []
-        for occur, q in self.clauses:
-            scoring = needs_scores and occur in (MUST, SHOULD)
-            weights.append((occur, q.create_weight(ctx, boost, scoring)))
-        return BooleanWeight(self, weights, self.minimum_should_match, needs_scores)
 
 
 def to_lucene(query: Query, ctx: "SearchContext", in_filter: bool = False) -> Query:

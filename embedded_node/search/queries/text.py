@@ -31,8 +31,9 @@ from ..parse_utils import as_float, check_keys, common, single_field
 from ..query import Query
 from . import datemath
 from .termlevel import TermsQuery, create_error, field_number, to_boolean, to_term
-from .lucene_queries import (MUST, SHOULD, BooleanQuery, DisjunctionMaxQuery, MatchAllDocsQuery, MatchNoDocsQuery,
-                             TermQuery, boosted, rewrite_fully)
+from .lucene_boolean import BooleanQuery, DisjunctionMaxQuery
+from .lucene_clauses import MUST, SHOULD
+from .lucene_queries import MatchAllDocsQuery, MatchNoDocsQuery, TermQuery, boosted, rewrite_fully
 from .msm import calculate_min_should_match, spec_string
 
 if TYPE_CHECKING:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from embedded_node.search.queries.lucene_queries import (FILTER, MUST, MUST_NOT, SHOULD, BooleanQuery,
-                                                                       BoostQuery, ConstantScoreQuery,
-                                                                       DisjunctionMaxQuery, MatchAllDocsQuery,
-                                                                       MatchNoDocsQuery, TermQuery, key,
-                                                                       rewrite_fully, to_string)
+from embedded_node.search.queries.lucene_boolean import BooleanQuery, DisjunctionMaxQuery
+from embedded_node.search.queries.lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD
+from embedded_node.search.queries.lucene_queries import (BoostQuery,
+                                                         ConstantScoreQuery, MatchAllDocsQuery,
+                                                         MatchNoDocsQuery, TermQuery, key, rewrite_fully,
+                                                         to_string)
 from embedded_node.search.queries.msm import calculate_min_should_match
 from embedded_node.search.queries.text import apply_msm
 

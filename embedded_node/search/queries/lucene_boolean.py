@@ -1,4 +1,5 @@
-"""``BooleanQuery.rewrite`` of Lucene 8.8.1, step by step (each step returns as soon as it changes something).
+"""``BooleanQuery`` and ``DisjunctionMaxQuery`` with Lucene 8.8.1's rewrite rules (they build each other, so they
+live together). ``BooleanQuery.rewrite``, step by step (each step returns as soon as it changes something).
 
 1. no clauses -> ``MatchNoDocsQuery("empty BooleanQuery")``;
 2. one clause (msm 0, or msm 1 on a SHOULD): SHOULD/MUST -> the clause, FILTER -> ``(ConstantScore(q))^0``,
@@ -18,21 +19,98 @@ inlined disjunctions are summed in one double accumulation.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Hashable, Iterable
 
 import numpy as np
 
+from ...similarity import java_float_str
 from ..query import Query
-from .lucene_queries import (FILTER, MUST, MUST_NOT, SHOULD, BooleanQuery, BoostQuery, ConstantScoreQuery,
-                             MatchAllDocsQuery, MatchNoDocsQuery, key, rewrite_step)
+from .lucene_clauses import FILTER, MUST, MUST_NOT, SHOULD, key, to_string
+from .lucene_queries import (BoostQuery, ConstantScoreQuery, LuceneQuery, MatchAllDocsQuery, MatchNoDocsQuery,
+                             rewrite_step)
+from .lucene_weights import BooleanWeight, DisjunctionMaxWeight
 
 if TYPE_CHECKING:
     from ..context import SearchContext
+    from ..query import Weight
 
 F32 = np.float32
+_OCCUR_PREFIX = {MUST: "+", FILTER: "#", SHOULD: "", MUST_NOT: "-"}
 _OCCURS = (MUST, FILTER, SHOULD, MUST_NOT)  # BooleanClause.Occur declaration order (EnumMap iteration order)
 _MATCH_ALL_KEY = MatchAllDocsQuery().key()
+
+
+@dataclass(eq=False)
+class DisjunctionMaxQuery(LuceneQuery):
+    disjuncts: tuple[Query, ...]
+    tie_breaker: float = 0.0
+
+    def key(self) -> Hashable:
+        return ("dis_max", float(F32(self.tie_breaker)), frozenset(Counter(key(q) for q in self.disjuncts).items()))
+
+    def to_string(self, field: str | None = None) -> str:
+        inner = " | ".join(to_string(q, field) for q in self.disjuncts)
+        tie = f"~{java_float_str(self.tie_breaker)}" if F32(self.tie_breaker) != F32(0) else ""
+        return f"({inner}){tie}"
+
+    def children(self) -> Iterable[Query]:
+        return self.disjuncts
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        # DisjunctionMaxQuery.rewrite (Lucene 8.8)
+        if len(self.disjuncts) == 1:
+            return self.disjuncts[0]
+        if F32(self.tie_breaker) == F32(1):
+            return BooleanQuery(tuple((SHOULD, q) for q in self.disjuncts))
+        rewritten = tuple(rewrite_step(q, ctx) for q in self.disjuncts)
+        if any(r is not q for r, q in zip(rewritten, self.disjuncts)):
+            return DisjunctionMaxQuery(rewritten, self.tie_breaker)
+        return self
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        weights = [q.create_weight(ctx, boost, needs_scores) for q in self.disjuncts]
+        return DisjunctionMaxWeight(self, weights, F32(self.tie_breaker))
+
+
+@dataclass(eq=False)
+class BooleanQuery(LuceneQuery):
+    clauses: tuple[tuple[str, Query], ...]
+    minimum_should_match: int = 0
+
+    def key(self) -> Hashable:
+        return ("bool", self.minimum_should_match, frozenset(Counter((o, key(q)) for o, q in self.clauses).items()))
+
+    def to_string(self, field: str | None = None) -> str:
+        parts = []
+        for occur, q in self.clauses:
+            text = to_string(q, field)
+            parts.append(_OCCUR_PREFIX[occur] + (f"({text})" if isinstance(q, BooleanQuery) else text))
+        body = " ".join(parts)
+        if self.minimum_should_match > 0:
+            return f"({body})~{self.minimum_should_match}"
+        return body
+
+    def children(self) -> Iterable[Query]:
+        return tuple(q for _, q in self.clauses)
+
+    def of(self, occur: str) -> list[Query]:
+        return [q for o, q in self.clauses if o == occur]
+
+    @property
+    def is_pure_disjunction(self) -> bool:
+        return all(o == SHOULD for o, _ in self.clauses) and self.minimum_should_match <= 1
+
+    def rewrite_step(self, ctx: "SearchContext") -> Query:
+        return rewrite_boolean(self, ctx)
+
+    def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> "Weight":
+        weights = []
+        for occur, q in self.clauses:
+            scoring = needs_scores and occur in (MUST, SHOULD)
+            weights.append((occur, q.create_weight(ctx, boost, scoring)))
+        return BooleanWeight(self, weights, self.minimum_should_match, needs_scores)
 
 
 def _unique(queries: list[Query]) -> list[Query]:

@@ -103,6 +103,9 @@ def write_profiles_index(client: Any, profiles: UserProfiles, index: str) -> Bul
     if not client.indices.exists(index=index):
         client.indices.create(index=index, body=users_index_body())
     report = bulk_write(client, profile_actions(profiles, index))
+    # The neutral profile (zero vectors at the profiles' dimensions, the population's price preference) rides
+    # in the mapping's _meta: serving gives it to anonymous and unknown users (plugin_integration.users).
+    client.indices.put_mapping(index=index, body={"_meta": {"mmltr": {"neutral": profiles.neutral().to_document()}}})
     client.indices.refresh(index=index)
     return report
 

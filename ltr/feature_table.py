@@ -24,10 +24,11 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 REQUIRED = ("qid", "doc_id", "grade")
 OPTIONAL = ("user_id", "timestamp", "position")
@@ -67,6 +68,25 @@ class Table:
         if name not in self.frame:
             return None
         return self.frame[name].to_numpy()[self.group_starts()]
+
+
+#: Parquet schema metadata naming the featureset the table was logged with (``model upload`` reads it back
+#: through ``record.json``, so a trained model is uploaded against the right set).
+FEATURESET_META_KEY = b"mmltr.featureset"
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, featureset: str | None = None) -> None:
+    """Write a feature table as Parquet, with the featureset's name in the schema metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if featureset:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), FEATURESET_META_KEY: featureset})
+    pq.write_table(table, path)
+
+
+def table_featureset(path: str | Path) -> str | None:
+    """The featureset name :func:`write_table` stored, if any."""
+    value = (pq.read_schema(path).metadata or {}).get(FEATURESET_META_KEY)
+    return value.decode("utf-8") if value else None
 
 
 def read_table(source: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str | None]:

@@ -64,6 +64,8 @@ def load_model(model: Any, num_iteration: int | None = None) -> LgbmModel:
         return from_text(model.model_to_string(num_iteration=num_iteration))
     if isinstance(model, (bytes, bytearray)):
         model = model.decode("utf-8")
+    if isinstance(model, Path):
+        model = str(model)
     if isinstance(model, str) and not model.lstrip().startswith("tree"):
         path = Path(model)
         if not path.is_file():

@@ -16,9 +16,13 @@ import click
 
 from indexer.cli import index
 from ltr.cli import clickmodel, judgments, profiles
+from ltr.cli_train import train
 
 from .cli_demo import demo
-from .cli_ltr import featureset, model, store
+from .cli_features import featureset_init, features
+from .cli_ltr import featureset, store
+from .cli_models import model
+from .cli_search import search
 from .cli_serve import serve
 from .cli_support import translate_errors
 from .client import make_client
@@ -63,5 +67,7 @@ def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) 
 
 
 # The command groups of each package (each lives next to the code it drives).
-for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, model, demo):
+for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, features, train, model,
+                 search, demo):
     main.add_command(_command)
+featureset.add_command(featureset_init)

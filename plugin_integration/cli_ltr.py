@@ -1,4 +1,4 @@
-"""``mmltr store|featureset|model``: the feature store from the command line.
+"""``mmltr store|featureset``: the feature store and featuresets from the command line (models: ``cli_models``).
 
 Commands gather options, call the library (``store``, ``featuresets``, ``models``) and print; cluster errors
 propagate as :class:`ClusterError` (the root group prints reason + hint and exits non-zero), local validation
@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from . import featuresets as fs_mod
-from . import models as models_mod
 from . import store as store_mod
 from .cluster_info import ClusterInfo, detect
 
@@ -172,114 +171,3 @@ def featureset_list(obj: Any, store: str | None, prefix: str | None) -> None:
     """List the stored featuresets."""
     for stored in fs_mod.list_featuresets(obj.client(), store, prefix):
         click.echo(f"{stored.name}\t{len(stored.features)} features")
-
-
-# -- model -------------------------------------------------------------------------------------------------------
-
-
-@click.group()
-def model() -> None:
-    """Upload, list, show and delete LTR models (models are immutable: upload new, then switch)."""
-
-
-def _read_model_file(path: Path, model_type: str | None) -> dict[str, Any]:
-    """A definition file, or a converter output ``{"type", "definition", "feature_normalizers",
-    "feature_names"}``."""
-    text = path.read_text(encoding="utf-8")
-    if model_type == "model/ranklib":
-        return {"type": model_type, "definition": text}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise click.ClickException(f"{path}: not valid JSON ({exc}); a model/ranklib text model needs "
-                                   "--type model/ranklib") from None
-    if isinstance(data, dict) and "definition" in data:
-        return {"type": model_type or data.get("type") or "model/xgboost+json", "definition": data["definition"],
-                "feature_normalizers": data.get("feature_normalizers"), "feature_names": data.get("feature_names")}
-    return {"type": model_type or "model/xgboost+json", "definition": data}
-
-
-@model.command("upload")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--featureset", "featureset_name", required=True, help="The featureset the model was trained on.")
-@click.option("--name", default=None, help="Model name (default: <featureset>__<yyyymmdd-hhmmss>).")
-@click.option("--type", "model_type", default=None, type=click.Choice(models_mod.MODEL_TYPES),
-              help="Model type (default: from FILE, else model/xgboost+json).")
-@store_option
-@click.option("--featureset-version", type=int, default=None,
-              help="Refuse the upload unless the stored featureset is still at this version.")
-@click.option("--no-check", is_flag=True, help="Skip the local check against the featureset.")
-@click.pass_obj
-def model_upload(obj: Any, file: Path, featureset_name: str, name: str | None, model_type: str | None,
-                 store: str | None, featureset_version: int | None, no_check: bool) -> None:
-    """Upload the model in FILE from a stored featureset."""
-    spec = _read_model_file(file, model_type)
-    name = name or models_mod.model_name(featureset_name)
-    try:
-        models_mod.upload_model(obj.client(), featureset_name, name, spec["definition"], spec["type"], store,
-                                spec.get("feature_normalizers"), feature_names=spec.get("feature_names"),
-                                featureset_version=featureset_version, check=not no_check)
-    except models_mod.ModelCheckError as exc:
-        raise click.ClickException(
-            f"{file}: the model does not fit featureset {featureset_name!r}:\n"
-            + "\n".join(f"  - {p}" for p in exc.problems)
-            + "\n  fix: train on features logged with this featureset (same names, same order)") from None
-    click.echo(f"uploaded model {name!r} ({spec['type']}) from featureset {featureset_name!r}")
-
-
-@model.command("list")
-@click.option("--prefix", default=None, help="Only names starting with this (e.g. a featureset name).")
-@store_option
-@click.pass_obj
-def model_list(obj: Any, prefix: str | None, store: str | None) -> None:
-    """List models (sorted by name, so timestamped names sort by age)."""
-    found = models_mod.list_models(obj.client(), prefix, store)
-    table = Table(title=f"models in {_store_label(store)}")
-    table.add_column("model", no_wrap=True, min_width=max((len(m.name) for m in found), default=5))
-    table.add_column("type", no_wrap=True)
-    table.add_column("featureset (features)", overflow="fold")
-    table.add_column("trees", justify="right")
-    for m in found:
-        table.add_row(m.name, m.type, f"{m.featureset.name} ({len(m.featureset.features)})" if m.featureset else "-",
-                      str(m.tree_count) if m.tree_count is not None else "-")
-    _console().print(table)
-
-
-@model.command("show")
-@click.argument("name")
-@store_option
-@click.option("--json", "as_json", is_flag=True, help="Print the stored model as JSON.")
-@click.pass_obj
-def model_show(obj: Any, name: str, store: str | None, as_json: bool) -> None:
-    """Show a model: type, trees, normalizers and the featureset copied into it."""
-    found = models_mod.get_model(obj.client(), name, store)
-    if as_json:
-        body = found.to_dict()
-        if found.featureset is not None:
-            body["feature_set"] = found.featureset.to_dict()
-        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
-        return
-    click.echo(f"model:       {found.name}")
-    click.echo(f"type:        {found.type}")
-    if found.tree_count is not None:
-        click.echo(f"trees:       {found.tree_count}")
-    if found.featureset is not None:
-        click.echo(f"featureset:  {found.featureset.name} ({len(found.featureset.features)} features)")
-        for ordinal, feature_name in enumerate(found.featureset.feature_names, start=1):
-            norm = (found.feature_normalizers or {}).get(feature_name)
-            click.echo(f"  {ordinal:>3}  {feature_name}" + (f"  normalizer: {json.dumps(norm)}" if norm else ""))
-
-
-@model.command("delete")
-@click.argument("name")
-@store_option
-@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
-@click.pass_obj
-def model_delete(obj: Any, name: str, store: str | None, dry_run: bool) -> None:
-    """Delete a model (a rescore query still naming it will fail)."""
-    if dry_run:
-        models_mod.get_model(obj.client(), name, store)  # fails clearly if it does not exist
-        click.echo(f"would delete model {name!r} from {_store_label(store)}")
-        return
-    models_mod.delete_model(obj.client(), name, store)
-    click.echo(f"deleted model {name!r} from {_store_label(store)}")

@@ -8,7 +8,7 @@ so a query with quotes, braces, backslashes or ``{{`` cannot change a template's
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Protocol
 
 from indexer.schema import BRAND_KEYWORD, CATEGORY_LEVELS
@@ -69,6 +69,17 @@ class UserContext:
                    price_centre=profile.price_centre, price_scale=profile.price_scale,
                    text_taste=_vector(profile.text_taste, "text_taste"),
                    image_taste=_vector(profile.image_taste, "image_taste"))
+
+    def with_dimensions(self, cf: int | None = None, text: int | None = None, image: int | None = None,
+                        ) -> UserContext:
+        """Empty vectors become zero vectors of the index's dimensions, the neutral value of the inner-product
+        features (a profile built without images has no image taste; the ``knn_score`` script needs a vector
+        of the field's dimension). Vectors that exist are kept as they are."""
+        def filled(vector: tuple[float, ...], dim: int | None) -> tuple[float, ...]:
+            return (0.0,) * dim if not vector and dim else vector
+
+        return replace(self, cf_vector=filled(self.cf_vector, cf), text_taste=filled(self.text_taste, text),
+                       image_taste=filled(self.image_taste, image))
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,9 @@ def _load(source: str, name: str, request: EncoderRequest) -> SentenceTransforme
         raise EncoderError(
             "text encoders need sentence-transformers and torch: pip install torch==2.13.0 " "'mmltr[text]'"
         ) from exc
+    from transformers.utils import logging as transformers_logging  # heavy optional dependency (text extra)
+
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every query-time load is noise
     device = resolve_device(request.device)
     try:
         model = SentenceTransformer(source, device=device)

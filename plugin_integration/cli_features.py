@@ -18,8 +18,9 @@ import numpy as np
 import orjson
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from indexer.query_encoders import QueryEncoders
 from ltr.feature_table import write_table
@@ -39,6 +40,13 @@ from .query_vectors import mean_hit_vector
 
 USER_PARAMS = (P.USER_CF_VECTOR, P.USER_TEXT_TASTE, P.USER_IMAGE_TASTE, P.PRICE_CENTRE, P.PRICE_SCALE,
                P.CATEGORY_AFFINITY_FUNCTIONS, P.BRAND_AFFINITY_FUNCTIONS)
+
+
+class RateColumn(ProgressColumn):
+    """Searches per second (rich's own speed columns speak bytes)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f}/s" if task.speed else "-/s")
 
 
 def default_featureset_name(alias: str) -> str:
@@ -200,7 +208,7 @@ def features_log(obj: Any, judgments_path: Path, alias: str, featureset_name: st
     users = user_contexts(profiles_path, fields) if any(p in fs.params for p in USER_PARAMS) else None
     contexts = build_contexts(groups, text, image, users)
     started = time.perf_counter()
-    with Progress(TextColumn("logging"), BarColumn(), MofNCompleteColumn(), TextColumn("searches"),
+    with Progress(TextColumn("logging"), BarColumn(), MofNCompleteColumn(), TextColumn("searches"), RateColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as progress:
         task = progress.add_task("log", total=None)
 

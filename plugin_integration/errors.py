@@ -62,10 +62,31 @@ def from_body(status: int | str, body: Any, hint: str | None = None, fallback_ty
             reason = f"{reason}: {root.get('type')}: {root.get('reason')}"
         elif isinstance(caused, dict) and caused.get("reason"):
             reason = f"{reason}: {caused.get('reason')}"
+        deepest = _deepest_cause(error)
+        if deepest is not None and deepest.get("reason") and str(deepest["reason"]) not in reason:
+            reason = f"{reason}; caused by {deepest.get('type')}: {deepest['reason']}"
     else:
         type_ = fallback_type
         reason = str(error if error is not None else body or fallback_type)
     return ClusterError(status, type_, reason, hint, info)
+
+
+def _deepest_cause(error: dict[str, Any]) -> dict[str, Any] | None:
+    """The innermost ``caused_by`` of an error (through the first failed shard's reason for search phase
+    failures): where the plugin says what really went wrong (e.g. a zero vector in a cosine space), which the
+    outer "Cannot create query while parsing feature" hides."""
+    node: Any = error
+    shards = error.get("failed_shards")
+    if isinstance(shards, list) and shards and isinstance(shards[0], dict) and isinstance(shards[0].get("reason"),
+                                                                                            dict):
+        node = shards[0]["reason"]
+    deepest = None
+    for _ in range(32):  # a bounded walk: bodies come from the network
+        caused = node.get("caused_by") if isinstance(node, dict) else None
+        if not isinstance(caused, dict):
+            break
+        deepest = node = caused
+    return deepest
 
 
 def _from_elasticsearch(exc: Exception, hint: str | None) -> ClusterError | None:

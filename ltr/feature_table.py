@@ -170,7 +170,7 @@ def validate(source: pd.DataFrame | str | Path, feature_names: Sequence[str] | N
     frame["grade"] = g.astype(np.int64)
     keys = frame["qid"].astype(str)
     if "user_id" in frame:
-        keys = keys + "\x1f" + frame["user_id"].astype(str)
+        keys = keys + "\x1f" + frame["user_id"].fillna("").astype(str)  # no user (anonymous): one group
     codes, uniques = pd.factorize(keys)  # first-appearance order
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=len(uniques))

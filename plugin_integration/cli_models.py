@@ -128,7 +128,6 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
     featureset_name = featureset_name or record.get("featureset")
     if not featureset_name:
         raise click.ClickException(f"{file}: which featureset was it trained on? pass --featureset NAME")
-    name = name or models_mod.model_name(featureset_name)
     client = obj.client()
     if lightgbm is not None:
         stored = fs_mod.fetch(client, featureset_name, store)
@@ -144,6 +143,7 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
     else:
         spec = _read_model_file(file, model_type)
         offset = None
+    name = name or models_mod.fresh_model_name(client, featureset_name, store)
     try:
         models_mod.upload_model(client, featureset_name, name, spec["definition"], spec["type"], store,
                                 spec.get("feature_normalizers"), feature_names=spec.get("feature_names"),
@@ -176,19 +176,24 @@ def _sample_groups(keys: list[str], n: int | None) -> list[str]:
 @click.option("--sample", type=click.IntRange(1), default=None, help="Verify this many query groups (default all).")
 @click.option("--model-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The LightGBM model (default: the copy model upload kept in --data-dir).")
+@click.option("--offset", type=float, default=None,
+              help="The constant model upload added to keep scores positive (default: from the local copy, "
+                   "else 0).")
 @click.option("--tolerance", type=float, default=DEFAULT_TOLERANCE, show_default=True)
 @store_option
 @click.pass_obj
 @friendly_errors
 def model_verify(obj: Any, name: str, features_path: Path, alias: str, sample: int | None,
-                 model_file: Path | None, tolerance: float, store: str | None) -> None:
+                 model_file: Path | None, offset: float | None, tolerance: float, store: str | None) -> None:
     """Re-score logged rows through the cluster's sltr and compare them with LightGBM's predictions."""
     import lightgbm as lgb  # heavy optional dependency (the train extra)
 
-    offset = 0.0
     if model_file is None:
         served, model_file = served_models.load(obj.data_dir, name)
-        offset = served.offset
+        offset = served.offset if offset is None else offset
+    elif offset is None:  # the served model was lifted by its upload's offset, whichever LightGBM file is compared
+        offset = served_models.load(obj.data_dir, name)[0].offset if served_models.exists(obj.data_dir, name) \
+            else 0.0
     booster = lgb.Booster(model_file=str(model_file))
     frame, _ = read_table(features_path)
     names = [c for c in frame.columns if c not in RESERVED]

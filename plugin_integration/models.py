@@ -79,6 +79,18 @@ def model_name(featureset: str, now: dt.datetime | None = None) -> str:
     return f"{featureset}__{now:%Y%m%d-%H%M%S}"
 
 
+def fresh_model_name(client: Any, featureset: str, store: str | None = None, now: dt.datetime | None = None) -> str:
+    """:func:`model_name` for an upload now, one second later for every stored model that already has it: two
+    uploads within a second get two names (models are never replaced), still sorting by upload order."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    taken = {m.name for m in list_models(client, f"{featureset}__", store)}
+    name = model_name(featureset, now)
+    while name in taken:
+        now += dt.timedelta(seconds=1)
+        name = model_name(featureset, now)
+    return name
+
+
 # -- local checks ------------------------------------------------------------------------------------------------
 
 

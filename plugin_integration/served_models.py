@@ -38,6 +38,10 @@ def save(data_dir: str | Path, served: ServedModel, model_file: Path) -> Path:
     return folder
 
 
+def exists(data_dir: str | Path, name: str) -> bool:
+    return (models_dir(data_dir) / name / SERVED_FILE).is_file()
+
+
 def load(data_dir: str | Path, name: str) -> tuple[ServedModel, Path]:
     """The served record and the LightGBM model file of ``name``; a clear error when it was not converted here."""
     folder = models_dir(data_dir) / name

@@ -18,7 +18,8 @@ from plugin_integration.cli_support import friendly_errors
 from .cli_common import finish, load_log, log_options
 from .cli_profiles import profiles
 from .cli_render import console, render_comparison, render_grades, render_report
-from .clickmodels import CLICK_MODELS, COMPARABLE_MODELS, fit_click_model
+from .clickmodels import (CLICK_MODELS, COMPARABLE_MODELS, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
+                          POSITION_BASELINES, fit_click_model)
 from .clickmodels.compare import compare_models
 from .judgments import (
     DEFAULT_MIN_EVIDENCE,
@@ -31,6 +32,16 @@ from .sessions import per_user_sessions, split_sessions
 from .training_input import positioned_rows
 
 __all__ = ["clickmodel", "judgments", "profiles"]
+
+
+def em_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-iterations`` and ``--tolerance``: when EM (pbm, dbn) stops."""
+    command = click.option("--tolerance", type=click.FloatRange(0), default=DEFAULT_TOLERANCE, show_default=True,
+                           help="EM stops when the training log-likelihood changes by at most this (relative).")(
+        command)
+    return click.option("--max-iterations", type=click.IntRange(1), default=DEFAULT_MAX_ITERATIONS,
+                        show_default=True, help="EM iteration cap (pbm, dbn); a fit that hits it is reported "
+                        "as not converged.")(command)
 
 
 def _thresholds(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[float, ...]:
@@ -60,10 +71,12 @@ def judgments() -> None:
 @click.option("--per-user", is_flag=True, help="Grade (user, query, doc) instead of (query, doc).")
 @click.option("--positions-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write position-debiased training rows (Parquet: one row per judged impression).")
+@em_options
 @log_options
 @friendly_errors
 def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thresholds: tuple[float, ...],
-                per_user: bool, positions_out: Path | None, **options: Any) -> None:
+                per_user: bool, positions_out: Path | None, max_iterations: int, tolerance: float,
+                **options: Any) -> None:
     """Fit a click model on LOG and write graded judgments."""
     _, _, sessions, report = load_log(log_path, options)
     fit_on = sessions
@@ -73,7 +86,7 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
         if len(fit_on) == 0:
             raise click.ClickException(f"{log_path}: --per-user needs searches with a user_id; all "
                                        f"{anonymous:,} sessions are anonymous")
-    fitted = fit_click_model(model, fit_on)
+    fitted = fit_click_model(model, fit_on, max_iterations=max_iterations, tolerance=tolerance)
     graded, grade_report = judgments_from_model(fitted, min_evidence=min_evidence, thresholds=thresholds)
     report = report.merge(grade_report)
     written = write_judgments(output, graded)
@@ -85,6 +98,8 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
     render_grades(report)
     console.print(f"{written:,} judgments ({model}, {fitted.report.n_pairs:,} pairs, "
                   f"{fitted.report.n_sessions:,} sessions) -> {output}")
+    style = "" if fitted.report.converged else "[yellow]"
+    console.print(f"{style}{model}: {fitted.report.convergence()}{'[/yellow]' if style else ''}")
     finish(report, options["rejects"], output.with_name(output.name + ".rejects.jsonl"))
 
 
@@ -140,19 +155,36 @@ def clickmodel() -> None:
 @click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2,
               show_default=True)
 @click.option("--per-rank/--no-per-rank", default=True, show_default=True, help="Perplexity per rank too.")
+@click.option("--test", "test_path", type=click.Path(exists=True, path_type=Path), default=None, metavar="LOG",
+              help="A separate held-out log: fit on all of LOG, score this one (no split; read with the same "
+                   "options).")
+@click.option("--baselines/--no-baselines", default=True, show_default=True,
+              help=f"Also score the position-only baselines ({', '.join(POSITION_BASELINES)}).")
+@em_options
 @log_options
 @friendly_errors
 def compare(log_path: Path, models: str, split_method: str, test_fraction: float, per_rank: bool,
+            test_path: Path | None, baselines: bool, max_iterations: int, tolerance: float,
             **options: Any) -> None:
-    """Fit each click model on the earlier sessions of LOG and score the later ones."""
+    """Fit each click model on the earlier sessions of LOG and score the later ones (or --test LOG)."""
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in CLICK_MODELS]
     if unknown:
         raise click.BadParameter(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(CLICK_MODELS)}",
                                  param_hint="--models")
     _, _, sessions, report = load_log(log_path, options)
-    train, test = split_sessions(sessions, test_fraction, split_method)
-    results = compare_models(train, test, names)
+    if test_path is None:
+        train, test = split_sessions(sessions, test_fraction, split_method)
+        source = f"the latest {test_fraction:.0%} of {log_path.name}" if split_method == "time" else \
+            f"a random {test_fraction:.0%} of {log_path.name}"
+    else:
+        _, _, test, test_report = load_log(test_path, options)
+        train, source = sessions, str(test_path)
+    results = compare_models(train, test, names, tuple(POSITION_BASELINES) if baselines else (),
+                             max_iterations=max_iterations, tolerance=tolerance)
     render_report(report, str(log_path))
-    render_comparison(results, per_rank, len(train), len(test))
+    if test_path is not None:
+        render_report(test_report, f"{test_path} (test)")
+        report = report.merge(test_report)
+    render_comparison(results, per_rank, len(train), len(test), source)
     finish(report, options["rejects"], Path(log_path.name + ".rejects.jsonl"))

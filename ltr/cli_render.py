@@ -49,15 +49,28 @@ def render_report(report: DataReport, title: str) -> None:
     console.print(table)
 
 
-def render_comparison(results: Sequence[ModelComparison], per_rank: bool, n_train: int, n_test: int) -> None:
-    table = Table(title=f"Click models, held-out (train {n_train:,} sessions, test {n_test:,})")
-    for column in ("model", "perplexity", "log-likelihood", "train LL", "pairs", "EM iterations"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+def render_comparison(results: Sequence[ModelComparison], per_rank: bool, n_train: int, n_test: int,
+                      test_source: str = "") -> None:
+    title = f"Click models, held-out (train {n_train:,} sessions, test {n_test:,}"
+    table = Table(title=title + (f": {test_source})" if test_source else ")"))
+    table.add_column("model", no_wrap=True, min_width=10)
+    for column in ("perplexity", "log-likelihood", "train LL", "pairs", "EM iter.", "converged", "last change"):
+        table.add_column(column, justify="right")
     for result in results:
         report = result.model.report
+        iterative = report.iterative
+        converged = ("yes" if report.converged else "[red]no[/red]") if iterative else "-"
         table.add_row(result.name, f"{result.perplexity.overall:.4f}", f"{result.log_likelihood:.4f}",
-                      f"{report.log_likelihood:.4f}", f"{report.n_pairs:,}", str(report.iterations or "-"))
+                      f"{report.log_likelihood:.4f}", f"{report.n_pairs:,}",
+                      f"{report.iterations:,}" if iterative else "-", converged,
+                      f"{report.final_change:.1e}" if iterative else "-")
     console.print(table)
+    for result in results:
+        if result.model.report.iterative and not result.model.report.converged:
+            console.print(f"[yellow]{result.name}: {result.model.report.convergence()}[/yellow]")
+    if any(r.name in ("global_ctr", "rank_ctr") for r in results):
+        console.print("Baselines: global_ctr (one CTR for every result), rank_ctr (a CTR per rank, whatever "
+                      "the document); a model that does not beat rank_ctr learns nothing from the documents.")
     console.print("Perplexity: 1 is perfect, 2 is a coin flip (lower is better); log-likelihood per session "
                   "(higher is better).")
     if per_rank and results:

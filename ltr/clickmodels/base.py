@@ -84,9 +84,19 @@ def _remap(source: tuple[str, ...] | list[str], target: tuple[str, ...] | list[s
     return np.asarray(pd.Index(list(target)).get_indexer(list(source)), dtype=np.int64)
 
 
+#: EM stops when the training log-likelihood changes by at most ``DEFAULT_TOLERANCE`` (relative) between two
+#: iterations, or after ``DEFAULT_MAX_ITERATIONS`` (PBM needed ~430 on the Yandex WSCD-2012 sample).
+DEFAULT_MAX_ITERATIONS = 1000
+DEFAULT_TOLERANCE = 1e-7
+
+
 @dataclass(frozen=True)
 class FitReport:
-    """How a fit went: sizes, EM iterations (0 for closed-form models) and training log-likelihood."""
+    """How a fit went: sizes, EM iterations (0 for closed-form models) and training log-likelihood.
+
+    For EM models, ``final_change`` is the relative change of the training log-likelihood at the last
+    iteration, ``|LL_t - LL_{t-1}| / |LL_t|``; ``converged`` says it fell to ``tolerance`` or below before
+    ``max_iterations`` ran out (a fit that hit the cap says so: ``converged`` is False)."""
 
     model: str
     n_sessions: int
@@ -94,6 +104,23 @@ class FitReport:
     iterations: int
     converged: bool
     log_likelihood: float
+    final_change: float = 0.0
+    max_iterations: int = 0
+    tolerance: float = 0.0
+
+    @property
+    def iterative(self) -> bool:
+        return self.max_iterations > 0
+
+    def convergence(self) -> str:
+        """One line for people: ``closed form``, or the iterations, the last change and the verdict."""
+        if not self.iterative:
+            return "closed form"
+        if self.converged:
+            return (f"converged after {self.iterations:,} EM iterations (last relative change "
+                    f"{self.final_change:.1e} <= {self.tolerance:.0e})")
+        return (f"NOT converged: stopped at the cap of {self.max_iterations:,} EM iterations (last relative "
+                f"change {self.final_change:.1e} > {self.tolerance:.0e}); raise --max-iterations")
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,13 @@ def pair_counts(cells: np.ndarray, sessions: SessionLog, n_pairs: int) -> tuple[
     impressions = np.bincount(cells[shown], minlength=n_pairs)
     clicks = np.bincount(cells[shown & sessions.clicks], minlength=n_pairs)
     return impressions, clicks
+
+
+def check_em_options(max_iterations: int, tolerance: float) -> None:
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be at least 1, got {max_iterations}")
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
 
 
 def require_sessions(sessions: SessionLog, model: str) -> None:

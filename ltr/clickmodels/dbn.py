@@ -13,7 +13,8 @@ import logging
 import numpy as np
 
 from ..sessions import SessionLog
-from .base import FitReport, PairTable, pair_counts, require_sessions, with_train_likelihood
+from .base import (DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, FitReport, PairTable, check_em_options, pair_counts,
+                   require_sessions, with_train_likelihood)
 from .ctr import PRIOR_STRENGTH, smoothed_rate
 from .fitted import CascadeFit, cascade_click_probabilities
 from .sdbn import last_click_rank
@@ -22,10 +23,12 @@ log = logging.getLogger(__name__)
 EPS = 1e-12
 
 
-def fit_dbn(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7, gamma: float | None = None,
+def fit_dbn(sessions: SessionLog, iterations: int = DEFAULT_MAX_ITERATIONS,
+            tol: float = DEFAULT_TOLERANCE, gamma: float | None = None,
             prior_strength: float = PRIOR_STRENGTH) -> CascadeFit:
     """Fit by EM; pass ``gamma`` to fix the continuation probability instead of estimating it."""
     require_sessions(sessions, "dbn")
+    check_em_options(iterations, tol)
     pairs, cells = PairTable.from_sessions(sessions)
     impressions, clicks_per_pair = pair_counts(cells, sessions, len(pairs))
     shown = cells >= 0
@@ -43,7 +46,7 @@ def fit_dbn(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7, gamm
     alpha = np.clip(smoothed_rate(clicks_per_pair, impressions, prior_strength)[0], 0.01, 0.99)
     sigma = np.full(len(pairs), 0.5)
     g = 0.9 if gamma is None else gamma
-    previous, done, it = -np.inf, False, 0
+    previous, done, it, change = -np.inf, False, 0, float("inf")
     for it in range(1, iterations + 1):
         a = np.where(shown, alpha[safe_cells], 0.0)
         s = sigma[safe_cells]
@@ -77,15 +80,19 @@ def fit_dbn(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7, gamm
                                             clicks)
         p = np.clip(probs, 1e-9, 1 - 1e-9)
         ll = float(np.sum(np.where(shown, np.where(clicks, np.log(p), np.log1p(-p)), 0.0)))
-        if abs(ll - previous) <= tol * abs(ll):
+        change = abs(ll - previous) / max(abs(ll), EPS)
+        if change <= tol:
             done = True
             break
         previous = ll
+    if not done:
+        log.warning("dbn: EM stopped at the cap of %d iterations without converging (last relative "
+                    "change %.2e > %.0e)", iterations, change, tol)
     log.debug("dbn: %d EM iterations, gamma=%.3f, converged=%s", it, g, done)
     a0 = float(np.sum(alpha * impressions) / max(np.sum(impressions), 1))
     s0 = float(np.sum(sigma * clicks_per_pair) / max(np.sum(clicks_per_pair), 1))
     model = CascadeFit("dbn", pairs, alpha * sigma, impressions, clicks_per_pair,
-                       FitReport("dbn", n_sessions, len(pairs), it, done, float("nan")),
+                       FitReport("dbn", n_sessions, len(pairs), it, done, float("nan"), change, iterations, tol),
                        attractiveness=alpha, satisfaction=sigma, continuation=g,
                        prior_attractiveness=a0, prior_satisfaction=s0)
     return with_train_likelihood(model, sessions)

@@ -12,7 +12,8 @@ import logging
 import numpy as np
 
 from ..sessions import SessionLog
-from .base import FitReport, PairTable, pair_counts, require_sessions, with_train_likelihood
+from .base import (DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, FitReport, PairTable, check_em_options, pair_counts,
+                   require_sessions, with_train_likelihood)
 from .coec import position_curve
 from .ctr import PRIOR_STRENGTH, smoothed_rate
 from .fitted import PositionBasedFit
@@ -21,9 +22,11 @@ log = logging.getLogger(__name__)
 EPS = 1e-9
 
 
-def fit_pbm(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7,
+def fit_pbm(sessions: SessionLog, iterations: int = DEFAULT_MAX_ITERATIONS,
+            tol: float = DEFAULT_TOLERANCE,
             prior_strength: float = PRIOR_STRENGTH) -> PositionBasedFit:
     require_sessions(sessions, "pbm")
+    check_em_options(iterations, tol)
     pairs, cells = PairTable.from_sessions(sessions)
     impressions, clicks = pair_counts(cells, sessions, len(pairs))
     shown = cells >= 0
@@ -34,7 +37,7 @@ def fit_pbm(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7,
 
     gamma = np.clip(position_curve(sessions), 0.05, 1.0)
     alpha = np.clip(smoothed_rate(clicks, impressions, prior_strength)[0], 0.01, 0.99)
-    previous, done, it = -np.inf, False, 0
+    previous, done, it, change = -np.inf, False, 0, float("inf")
     for it in range(1, iterations + 1):
         g, a = gamma[rank], alpha[pair]
         ga = g * a
@@ -46,15 +49,19 @@ def fit_pbm(sessions: SessionLog, iterations: int = 100, tol: float = 1e-7,
                               prior_strength)[0]
         gamma = np.divide(np.bincount(rank, weights=post_exam, minlength=len(gamma)), rank_count,
                           out=gamma.copy(), where=rank_count > 0)
-        if abs(ll - previous) <= tol * abs(ll):
+        change = abs(ll - previous) / max(abs(ll), EPS)
+        if change <= tol:
             done = True
             break
         previous = ll
+    if not done:
+        log.warning("pbm: EM stopped at the cap of %d iterations without converging (last relative "
+                    "change %.2e > %.0e)", iterations, change, tol)
     log.debug("pbm: %d EM iterations, converged=%s", it, done)
     top = float(gamma.max()) or 1.0
     alpha, gamma = np.clip(alpha * top, 0.0, 1.0), gamma / top
     mean = float(np.sum(alpha * impressions) / max(np.sum(impressions), 1))
     model = PositionBasedFit("pbm", pairs, alpha, impressions, clicks,
-                             FitReport("pbm", len(sessions), len(pairs), it, done, float("nan")),
+                             FitReport("pbm", len(sessions), len(pairs), it, done, float("nan"), change, iterations, tol),
                              examination=gamma, attractiveness=alpha, prior_attractiveness=mean)
     return with_train_likelihood(model, sessions)

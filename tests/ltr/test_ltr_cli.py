@@ -128,3 +128,29 @@ def test_profiles_build_needs_known_users(run, write_lines, tmp_path):
     log = write_lines([search("s1", ["a"], user=None), event("click", "s1", "a", 0, user=None)])
     result = run("profiles", "build", str(log), "-o", str(tmp_path / "p.parquet"), "--no-cluster")
     assert result.exit_code == 1 and "no interactions of known users" in result.output
+
+
+def test_clickmodel_compare_with_a_test_log_baselines_and_convergence(run, log_file, small_log, tmp_path):
+    from ltr.simulate import ClickSimulation, simulate_clicks
+    test_file = tmp_path / "test.jsonl"
+    write_jsonl(simulate_clicks(ClickSimulation(n_searches=1_000, n_users=200, seed=3)), str(test_file))
+    result = run("clickmodel", "compare", str(log_file), "--test", str(test_file), "--models", "pbm,dbn",
+                 "--no-per-rank")
+    assert result.exit_code == 0, result.output
+    assert f"test 1,000: {test_file}" in result.output.replace("\n", "")
+    names = [line.split("│")[1].strip() for line in result.output.splitlines() if line.startswith("│ ")]
+    assert {"pbm", "dbn", "rank_ctr", "global_ctr"} <= set(names)
+    assert names.index("global_ctr") > names.index("rank_ctr")
+    capped = run("clickmodel", "compare", str(log_file), "--models", "pbm", "--max-iterations", "3",
+                 "--no-baselines", "--no-per-rank")
+    assert capped.exit_code == 0, capped.output
+    assert "NOT converged" in capped.output and "rank_ctr" not in capped.output
+
+
+def test_judgments_from_clicks_reports_convergence(run, log_file, tmp_path):
+    result = run("judgments", "from-clicks", str(log_file), "-o", str(tmp_path / "j.csv"), "--model", "dbn")
+    assert result.exit_code == 0, result.output
+    assert "dbn: converged after" in result.output
+    result = run("judgments", "from-clicks", str(log_file), "-o", str(tmp_path / "j.csv"), "--model", "pbm",
+                 "--max-iterations", "2")
+    assert result.exit_code == 0 and "pbm: NOT converged: stopped at the cap of 2" in result.output

@@ -155,3 +155,52 @@ def test_comparing_needs_both_sides():
     sessions = SessionLog.from_sessions([Session("q", ("a",), (True,))])
     with pytest.raises(EmptyLogError, match="training and test sessions"):
         compare_models(sessions, sessions.subset(np.zeros(0, dtype=int)))
+
+
+def test_em_reports_convergence_within_the_cap(pbm_log, dbn_log):
+    for name, log in (("pbm", pbm_log), ("dbn", dbn_log)):
+        report = fit_click_model(name, log.session_log()).report
+        print(f"\n{name}: {report.convergence()}")
+        assert report.converged and report.iterative
+        assert report.max_iterations == 1000 and report.tolerance == 1e-7
+        assert 10 < report.iterations < 1000
+        assert 0 <= report.final_change <= 1e-7
+    assert "closed form" == fit_click_model("sdbn", pbm_log.session_log()).report.convergence()
+
+
+def test_em_that_hits_the_cap_says_so(pbm_log):
+    report = fit_click_model("pbm", pbm_log.session_log(), max_iterations=5).report
+    assert (report.iterations, report.converged, report.max_iterations) == (5, False, 5)
+    assert report.final_change > 1e-7
+    assert "NOT converged" in report.convergence() and "--max-iterations" in report.convergence()
+    loose = fit_click_model("pbm", pbm_log.session_log(), tolerance=1e-3).report
+    assert loose.converged and loose.iterations < 20
+    with pytest.raises(ValueError, match="max_iterations must be at least 1"):
+        fit_click_model("dbn", pbm_log.session_log(), max_iterations=0)
+    assert fit_click_model("sdbn", pbm_log.session_log(), max_iterations=3).report.iterations == 0
+
+
+def test_position_baselines_sit_between_global_ctr_and_pbm(pbm_log):
+    train, test = split_sessions(pbm_log.session_log(), 0.2)
+    results = {r.name: r for r in compare_models(train, test, ["pbm"])}
+    perplexity = {name: r.perplexity.overall for name, r in results.items()}
+    print(f"\nheld-out perplexity on PBM clicks: {perplexity}")
+    assert list(perplexity) == ["pbm", "rank_ctr", "global_ctr"]  # sorted best first
+    assert perplexity["pbm"] < perplexity["rank_ctr"] - 0.03 < perplexity["global_ctr"] - 0.1
+    assert results["pbm"].log_likelihood > results["rank_ctr"].log_likelihood > results["global_ctr"].log_likelihood
+    # global CTR predicts the log-wide rate everywhere; rank CTR reproduces each rank's training CTR
+    shown = train.shown
+    rate = (train.clicks & shown).sum() / shown.sum()
+    assert results["global_ctr"].model.click_probabilities(test)[test.shown] == pytest.approx(rate)
+    per_rank = results["rank_ctr"].model.click_probabilities(train)
+    assert per_rank[:, 0][shown[:, 0]] == pytest.approx((train.clicks[:, 0] & shown[:, 0]).mean())
+    assert per_rank[:, 3][shown[:, 3]] == pytest.approx(train.clicks[shown[:, 3], 3].mean())
+    assert compare_models(train, test, ["pbm"], baselines=())[0].name == "pbm"
+
+
+def test_a_separate_test_log_with_other_vocabularies(pbm_log):
+    from ltr.simulate import ClickSimulation, simulate_clicks
+    other = simulate_clicks(ClickSimulation(behaviour="pbm", n_searches=5_000, seed=2)).session_log()
+    rebuilt = SessionLog.from_sessions(list(other))  # same world, its own vocabularies and doc order
+    results = {r.name: r.perplexity.overall for r in compare_models(pbm_log.session_log(), rebuilt, ["pbm"])}
+    assert results["pbm"] < results["rank_ctr"] < results["global_ctr"]

@@ -17,7 +17,7 @@ from plugin_integration.cli_support import friendly_errors
 
 from .cli_common import finish, load_log, log_options
 from .cli_profiles import profiles
-from .cli_render import console, render_comparison, render_grades, render_report
+from .cli_render import console, render_comparison, render_counterfactual, render_grades, render_report
 from .clickmodels import (CLICK_MODELS, COMPARABLE_MODELS, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
                           POSITION_BASELINES, fit_click_model)
 from .clickmodels.compare import compare_models
@@ -187,4 +187,51 @@ def compare(log_path: Path, models: str, split_method: str, test_fraction: float
         render_report(test_report, f"{test_path} (test)")
         report = report.merge(test_report)
     render_comparison(results, per_rank, len(train), len(test), source)
+    finish(report, options["rejects"], Path(log_path.name + ".rejects.jsonl"))
+
+
+@clickmodel.command("evaluate")
+@click.argument("log_path", metavar="LOG", type=click.Path(exists=True, path_type=Path))
+@click.option("--run", "run_paths", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              required=True, metavar="RUN.csv",
+              help="A ranking to estimate: CSV with qid,doc_id,score (qid as written by judgments from-clicks, "
+                   "or the query text). Repeatable.")
+@click.option("-k", "--k", "k", type=click.IntRange(1), default=10, show_default=True, help="Cut-off.")
+@click.option("--min-propensity", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
+              help="Clip: a click weighs at most 1 / this.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the estimates as JSON.")
+@em_options
+@log_options
+@friendly_errors
+def evaluate_command(log_path: Path, run_paths: tuple[Path, ...], k: int, min_propensity: float,
+                     json_out: Path | None, max_iterations: int, tolerance: float, **options: Any) -> None:
+    """Estimate rankings' quality from the clicks of LOG (clipped IPS with PBM examination; the share of each
+    ranking never shown in the log is always reported)."""
+    import json
+
+    import pandas as pd
+
+    from .evaluation.counterfactual import estimate_from_clicks
+    from .evaluation.runs import Run
+
+    runs = {}
+    for path in run_paths:
+        frame = pd.read_csv(path, dtype={"qid": str, "doc_id": str})
+        missing = {"qid", "doc_id", "score"} - set(frame.columns)
+        if missing:
+            raise click.BadParameter(f"{path} lacks column(s) {', '.join(sorted(missing))}; give qid,doc_id,score",
+                                     param_hint="--run")
+        runs[path.stem if path.stem not in runs else str(path)] = Run.from_frame(frame)
+    _, _, sessions, report = load_log(log_path, options)
+    pbm = fit_click_model("pbm", sessions, max_iterations=max_iterations, tolerance=tolerance)
+    results = estimate_from_clicks(sessions, runs, model=pbm, k=k, min_propensity=min_propensity)
+    render_report(report, str(log_path))
+    style = "" if pbm.report.converged else "[yellow]"
+    console.print(f"{style}pbm propensities: {pbm.report.convergence()}{'[/yellow]' if style else ''}")
+    render_counterfactual(results, k)
+    if json_out is not None:
+        json_out.write_text(json.dumps({"log": str(log_path), "click_model": "pbm",
+                                        "converged": pbm.report.converged,
+                                        "rankers": {n: r.as_dict() for n, r in results.items()}}, indent=2))
     finish(report, options["rejects"], Path(log_path.name + ".rejects.jsonl"))

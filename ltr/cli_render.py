@@ -1,12 +1,13 @@
 """Rich rendering for the ``judgments``, ``clickmodel`` and ``profiles`` commands (output lives in CLIs)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
 from .clickmodels.compare import ModelComparison
+from .evaluation.counterfactual import CounterfactualResult
 from .report import DataReport
 
 console = Console(stderr=False, highlight=False, soft_wrap=True)
@@ -85,6 +86,26 @@ def render_comparison(results: Sequence[ModelComparison], per_rank: bool, n_trai
                 ranks.add_row(str(r + 1), f"{int(first.sessions_per_rank[r]):,}",
                               *(f"{res.perplexity.per_rank[r]:.4f}" for res in results))
         console.print(ranks)
+
+
+def render_counterfactual(results: Mapping[str, CounterfactualResult], k: int) -> None:
+    table = Table(title=f"Counterfactual estimate from clicks (clipped IPS, PBM examination), nDCG@{k}")
+    table.add_column("ranking", no_wrap=True)
+    for column in ("estimate", "95% CI", f"unshown@{k}", "unshown as 0", "unshown as 1", "queries"):
+        table.add_column(column, justify="right")
+    for name, r in results.items():
+        table.add_row(name, f"{r.estimate.mean:.3f}", f"{r.estimate.ci_low:.3f}-{r.estimate.ci_high:.3f}",
+                      f"{r.unshown:.1%}", f"{r.lower.mean:.3f}", f"{r.upper.mean:.3f}", f"{r.scored_queries:,}")
+    console.print(table)
+    console.print(f"estimate: the ranking with documents never shown in the log removed (condensed); unshown@{k}: "
+                  f"share of the top {k} never shown for the query, with the bounds it allows (unshown as 0 / "
+                  "as 1). A large unshown share means the log cannot judge the ranking: judge those documents or "
+                  "test online.")
+    for name, r in results.items():
+        skipped = r.queries_not_in_log + r.queries_without_clicks
+        if skipped:
+            console.print(f"[yellow]{name}: {skipped:,} queries not scored ({r.queries_not_in_log:,} not in the "
+                          f"log, {r.queries_without_clicks:,} without clicks)[/yellow]")
 
 
 def render_grades(report: DataReport) -> None:

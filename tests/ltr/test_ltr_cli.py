@@ -154,3 +154,32 @@ def test_judgments_from_clicks_reports_convergence(run, log_file, tmp_path):
     result = run("judgments", "from-clicks", str(log_file), "-o", str(tmp_path / "j.csv"), "--model", "pbm",
                  "--max-iterations", "2")
     assert result.exit_code == 0 and "pbm: NOT converged: stopped at the cap of 2" in result.output
+
+
+def test_clickmodel_evaluate_prints_the_estimate_ci_and_unshown_share(run, log_file, small_log, tmp_path):
+    import json
+
+    from ltr.judgments import qid_for
+    truth = small_log.truth()
+    rows = ["qid,doc_id,score"] + [f"{qid_for(q)},{d},{r}" for q, d, r in
+                                    zip(truth["query"], truth["doc_id"], truth["relevance"])]
+    rows += [f"{qid_for(small_log.queries[0])},never-shown,99"]  # one unshown document on top of one query
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(rows) + "\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("qid,doc_id,score\n" + "\n".join(f"{qid_for(q)},{d},{-r}" for q, d, r in
+                                                     zip(truth["query"], truth["doc_id"], truth["relevance"])))
+    out = tmp_path / "cf.json"
+    result = run("clickmodel", "evaluate", str(log_file), "--run", str(good), "--run", str(bad), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Counterfactual estimate from clicks" in result.output and "unshown@10" in result.output
+    assert "pbm propensities: converged after" in result.output
+    report = json.loads(out.read_text())["rankers"]
+    assert report["good"]["ndcg@10"]["mean"] > report["bad"]["ndcg@10"]["mean"] + 0.2
+    assert report["good"]["ndcg@10"]["ci_low"] <= report["good"]["ndcg@10"]["mean"] <= report["good"]["ndcg@10"]["ci_high"]
+    assert report["good"]["unshown@10"] == pytest.approx(0.1 / len(small_log.queries))
+    assert report["bad"]["unshown@10"] == 0.0
+    broken = tmp_path / "broken.csv"
+    broken.write_text("qid,doc\nq,d\n")
+    result = run("clickmodel", "evaluate", str(log_file), "--run", str(broken))
+    assert result.exit_code == 2 and "lacks column(s) doc_id, score" in result.output

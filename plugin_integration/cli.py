@@ -19,6 +19,7 @@ from ltr.cli import clickmodel, judgments, profiles
 from ltr.cli_train import train
 
 from .cli_demo import demo
+from .cli_evaluate import evaluate
 from .cli_features import featureset_init, features
 from .cli_ltr import featureset, store
 from .cli_models import model
@@ -68,6 +69,6 @@ def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) 
 
 # The command groups of each package (each lives next to the code it drives).
 for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, features, train, model,
-                 search, demo):
+                 search, evaluate, demo):
     main.add_command(_command)
 featureset.add_command(featureset_init)

@@ -8,7 +8,9 @@ to the root group (:mod:`plugin_integration.cli`), the composition root. Group m
 ``ltr/cli*.py``, ``plugin_integration/cli_*.py``) import it; it imports no CLI group, so there is no cycle.
 
 **Exit codes** (every command): 0 success; 1 failed (one message, never a traceback: ``-vv`` logs it);
-2 usage error (click); 3 finished, but input rows were rejected (see the rejects file).
+2 usage error (click); 3 finished, but input rows were rejected (see the rejects file); 4 ``mmltr evaluate``
+finished, and ``ltr`` does not beat the best baseline (``ltr.evaluation.EXIT_NOT_BETTER``: the verdict says by
+how much; serving the model would not improve search).
 
 **Rejects file**: JSON Lines, one object per row not used, every key always present (null when unknown), in
 this order: ``stage`` (where it was stopped: ``validate``, ``embed``, ``index`` or ``update`` for the indexer;
@@ -35,6 +37,7 @@ from indexer.errors import IndexerError
 from indexer.items import Reject as ItemReject
 from ltr.clicklog import ClickLogError
 from ltr.clickmodels.base import EmptyLogError
+from ltr.evaluation import EXIT_NOT_BETTER as EVALUATION_NOT_BETTER
 from ltr.judgments import JudgmentsError
 from ltr.types import Reject as RowReject
 
@@ -48,6 +51,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
+EXIT_NOT_BETTER = EVALUATION_NOT_BETTER  # 4: the evaluation library's verdict code, listed with the others
 
 # -- errors -> messages ------------------------------------------------------------------------------------------
 

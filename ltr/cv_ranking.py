@@ -1,0 +1,66 @@
+"""K-fold LambdaMART rankers for evaluation: per fold, a model trained (``ltr.train``) on the other folds'
+queries only, with every choice (tree count by early stopping on an inner split) made inside them, and
+scores for the held-out fold's rows.
+
+Folds come from the caller (``ltr.evaluation.splits``: qids sorted by sha256, the i-th in fold ``i mod K``);
+the table may hold per-user groups (``user_id``): they follow their qid's fold.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .train import train
+
+
+@dataclass(frozen=True)
+class FoldModel:
+    fold: int
+    train_qids: tuple[str, ...]
+    test_qids: tuple[str, ...]
+    booster: Any
+    record: Mapping[str, Any]
+
+
+def fold_models(table: pd.DataFrame, feature_names: Sequence[str], splits: Sequence[tuple[Sequence[str],
+                Sequence[str]]], *, params: Mapping[str, Any] | None = None) -> list[FoldModel]:
+    """One model per ``(train_qids, test_qids)``, trained on the rows of ``train_qids`` only."""
+    qids = table["qid"].astype(str)
+    models = []
+    for i, (train_qids, test_qids) in enumerate(splits):
+        rows = table[qids.isin(set(map(str, train_qids)))].reset_index(drop=True)
+        result = train(rows, list(feature_names), params=dict(params or {}), folds=0)
+        models.append(FoldModel(i, tuple(map(str, train_qids)), tuple(map(str, test_qids)), result.booster,
+                                result.record))
+    return models
+
+
+def predict(booster: Any, frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
+    """The model's scores of ``frame``'s rows (feature columns by name, in the model's order)."""
+    if frame.empty:
+        return np.zeros(0)
+    return np.asarray(booster.predict(frame[list(feature_names)].to_numpy(np.float64)), dtype=np.float64)
+
+
+def held_out_scores(models: Sequence[FoldModel], frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
+    """Each row scored by the model of the fold its qid is held out in (NaN for a qid in no fold)."""
+    scores = np.full(len(frame), np.nan)
+    qids = frame["qid"].astype(str).to_numpy()
+    for model in models:
+        mask = np.isin(qids, np.array(model.test_qids, dtype=object))
+        if mask.any():
+            scores[mask] = predict(model.booster, frame[mask], feature_names)
+    return scores
+
+
+def total_gain(models: Sequence[FoldModel]) -> dict[str, float]:
+    """Feature importance by gain, summed over the fold models."""
+    gain: dict[str, float] = {}
+    for model in models:
+        for name, value in zip(model.booster.feature_name(), model.booster.feature_importance("gain")):
+            gain[name] = gain.get(name, 0.0) + float(value)
+    return gain

@@ -1,0 +1,74 @@
+"""The ``mmltr-evals`` index: one document per (evaluation run, ranker), for Dashboards.
+
+Why per (run, ranker): "NDCG@10 per model version over time" is then one line chart with no scripting:
+x = ``timestamp`` (date histogram), y = average of ``ndcg@10``, split series by ``ranker`` (or by ``model`` for
+the ``ltr`` rows), filtered by ``protocol`` and ``alias``. Run-level fields (``run_id``, model, featureset,
+best baseline, verdict) repeat on each of a run's documents, so any row can be filtered on them; ``run_id``
+groups the rows of one run.
+
+The mapping is explicit (``dynamic: false``): ``timestamp`` date; ``run_id``, ``protocol``, ``ranker``, ``alias``,
+``featureset``, ``model``, ``judgments``, ``best_baseline`` keyword; ``folds``, ``queries``, ``exit_code``
+integer; ``better``, ``is_best_baseline``, ``is_candidate`` boolean; ``verdict`` text; per metric ``<m>``,
+``<m>_ci_low``, ``<m>_ci_high`` float (``ndcg@10``, ``ndcg@10_ci_low``, ...) and, on candidate rows, ``<m>_diff``
+and ``<m>_p`` (the paired comparison with the best baseline); ``hybrid_weights`` float (per fold).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ltr.evaluation import JUDGED_AT, METRICS, Evaluation, Verdict
+
+from .errors import translated
+
+EVALS_INDEX = "mmltr-evals"
+KEYWORDS = ("run_id", "protocol", "ranker", "alias", "featureset", "model", "judgments", "best_baseline")
+
+
+def mapping() -> dict[str, Any]:
+    props: dict[str, Any] = {"timestamp": {"type": "date"}, "verdict": {"type": "text"},
+                             "hybrid_weights": {"type": "float"}}
+    props |= {k: {"type": "keyword"} for k in KEYWORDS}
+    props |= {k: {"type": "integer"} for k in ("folds", "queries", "exit_code")}
+    props |= {k: {"type": "boolean"} for k in ("better", "is_best_baseline", "is_candidate")}
+    for metric in (*METRICS, f"judged@{JUDGED_AT}"):
+        for suffix in ("", "_ci_low", "_ci_high", "_diff", "_p"):
+            props[metric + suffix] = {"type": "float"}
+    return {"dynamic": False, "properties": props}
+
+
+def records(evaluation: Evaluation, verdict: Verdict | None, *, run_id: str, timestamp: dt.datetime | None = None,
+            **context: Any) -> list[dict[str, Any]]:
+    """The run's documents, one per ranker (``context``: alias, featureset, model, judgments, hybrid_weights...)."""
+    when = (timestamp or dt.datetime.now(dt.timezone.utc)).isoformat()
+    run = {"run_id": run_id, "timestamp": when, "protocol": evaluation.protocol, "folds": evaluation.folds,
+           "queries": evaluation.queries, "best_baseline": evaluation.best_baseline, **context}
+    if verdict is not None:
+        run |= {"verdict": verdict.text, "exit_code": verdict.exit_code, "better": verdict.better}
+    docs = []
+    for ranker, metrics in evaluation.summary.items():
+        doc = dict(run, ranker=ranker, is_best_baseline=ranker == evaluation.best_baseline,
+                   is_candidate=ranker not in evaluation.baselines)
+        for metric, interval in metrics.items():
+            doc |= {metric: interval.mean, f"{metric}_ci_low": interval.ci_low, f"{metric}_ci_high": interval.ci_high}
+        for c in evaluation.comparisons:
+            if c.ranker == ranker:
+                doc |= {f"{c.metric}_diff": c.test.mean_diff, f"{c.metric}_p": c.test.p_value}
+        docs.append(doc)
+    return docs
+
+
+def ensure_index(client: Any, index: str = EVALS_INDEX) -> None:
+    with translated(f"could not create the evaluations index {index!r}"):
+        if not client.indices.exists(index=index):
+            client.indices.create(index=index, body={"mappings": mapping()})
+
+
+def write(client: Any, docs: list[Mapping[str, Any]], index: str = EVALS_INDEX) -> None:
+    """Index the run's documents (ids ``<run_id>:<ranker>``) and refresh, so Dashboards sees them at once."""
+    ensure_index(client, index)
+    with translated(f"could not write to {index!r}"):
+        for doc in docs:
+            client.index(index=index, id=f"{doc['run_id']}:{doc['ranker']}", body=dict(doc))
+        client.indices.refresh(index=index)

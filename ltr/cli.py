@@ -7,11 +7,13 @@ Exit codes: 0 done; 3 done, but rows were rejected (see the rejects file); 1 fai
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from plugin_integration.cli_support import friendly_errors
 
@@ -21,6 +23,8 @@ from .cli_render import console, render_comparison, render_counterfactual, rende
 from .clickmodels import (CLICK_MODELS, COMPARABLE_MODELS, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
                           POSITION_BASELINES, fit_click_model)
 from .clickmodels.compare import compare_models
+from .evaluation.counterfactual import estimate_from_clicks
+from .evaluation.runs import Run
 from .judgments import (
     DEFAULT_MIN_EVIDENCE,
     DEFAULT_THRESHOLDS,
@@ -208,13 +212,6 @@ def evaluate_command(log_path: Path, run_paths: tuple[Path, ...], k: int, min_pr
                      json_out: Path | None, max_iterations: int, tolerance: float, **options: Any) -> None:
     """Estimate rankings' quality from the clicks of LOG (clipped IPS with PBM examination; the share of each
     ranking never shown in the log is always reported)."""
-    import json
-
-    import pandas as pd
-
-    from .evaluation.counterfactual import estimate_from_clicks
-    from .evaluation.runs import Run
-
     runs = {}
     for path in run_paths:
         frame = pd.read_csv(path, dtype={"qid": str, "doc_id": str})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +73,9 @@ class NumericValues:
     min: np.ndarray  # float64[max_doc], NaN where the doc has no value
     max: np.ndarray
 
-    @property
+    @cached_property
     def has(self) -> np.ndarray:
+        """bool[max_doc]: the doc has a value (computed once; a segment's arrays never change)."""
         return ~np.isnan(self.min)
 
     def value_docs(self) -> np.ndarray:

@@ -6,14 +6,12 @@ same request leave behind (``create`` after ``index`` of the same id conflicts, 
 """
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
 import time
-from typing import Any, Iterator
+from typing import Any
 
 from .. import errors, jsonutil
 from ..uuids import new_doc_id
+from .collector import gc_paused
 from .router import RestRequest, RestResponse
 
 _ACTIONS = ("index", "create", "update", "delete")
@@ -66,43 +64,8 @@ def _parse_lines(body: bytes) -> list[tuple[str, dict[str, Any], bytes | None, i
 
 
 def bulk(req: RestRequest) -> RestResponse:
-    with _gc_paused():
+    with gc_paused():
         return _bulk(req)
-
-
-class _CollectorPause:
-    """Pause Python's cyclic garbage collector while bulk requests run.
-
-    A bulk request allocates hundreds of thousands of short-lived, acyclic containers (parsed documents, token
-    lists). Reference counting frees them, but every allocation burst also triggers generation-0/1 collections
-    that walk what the process holds (the node's structures; in the indexer, torch and transformers). Pausing
-    the collector for the request more than doubled ingest throughput (docs/benchmarks.md) and costs nothing
-    in correctness: cycles are collected once the last concurrent bulk request ends. Counted, so concurrent
-    requests compose, and the collector is only re-enabled if it was enabled before.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._was_enabled = False
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._holders == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0 and self._was_enabled:
-                    gc.enable()
-
-
-_gc_paused = _CollectorPause()
 
 
 def _bulk(req: RestRequest) -> RestResponse:

@@ -7,6 +7,7 @@ from typing import Any
 from .. import errors, jsonutil
 from ..search import executor
 from ..search import scroll as scrolls
+from .collector import gc_paused
 from .router import RestRequest, RestResponse, Router, ok
 
 _MSEARCH_HEADER = {"index", "indices", "search_type", "preference", "routing", "request_cache",
@@ -37,6 +38,11 @@ def count(req: RestRequest) -> RestResponse:
 
 
 def msearch(req: RestRequest) -> RestResponse:
+    with gc_paused():
+        return _msearch(req)
+
+
+def _msearch(req: RestRequest) -> RestResponse:
     started = time.perf_counter()
     lines = [line for line in (req.body or b"").split(b"\n") if line.strip()]
     if not lines:

@@ -99,10 +99,13 @@ def _param(ctx: Any, params: dict[str, Any], name: str) -> Any:
     return value
 
 
+_NUMBER_TYPES = frozenset((int, float))  # exact types: the check is one C-level pass over a query vector
+
+
 def _float_vector(ctx: Any, value: Any) -> np.ndarray:
     """``KNNScoringSpaceUtil.convertVectorToPrimitive``: a list of numbers, each ``Number.floatValue()``."""
-    if not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                              for v in value):
+    if not isinstance(value, list) or not (set(map(type, value)) <= _NUMBER_TYPES or all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         raise create_error(ctx, errors.illegal_argument("query_value must be an array of numbers for a "
                                                         "knn_vector field"))
     with np.errstate(over="ignore"):

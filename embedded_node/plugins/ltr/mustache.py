@@ -24,6 +24,13 @@ from decimal import Decimal
 from typing import Any, Union
 from urllib.parse import quote_plus
 
+import numpy as np
+
+try:  # a declared dependency (embedded_node.jsonutil); without it every list takes the generic path
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
 _JOIN_DELIMITER = re.compile(r"^join\s+delimiter='(.*)'$", re.S)
 
 
@@ -285,6 +292,34 @@ def java_string(value: Any) -> str:
     return str(value)
 
 
+_NUMBER_TYPES = frozenset((float, int))
+_FAST_LIST_MIN = 16
+
+
+def _number_list_json(value: list[Any]) -> str | None:
+    """:func:`to_json` of a long list of plain numbers (a query or user vector: up to thousands of floats per
+    ``sltr`` bind), or None for any other list. Every element must be a ``float`` or ``int`` (never a ``bool``,
+    ``str`` or container). orjson writes the list in one C call; where an element is 0 or of magnitude in
+    [1e-3, 1e7), Java's ``Double.toString``, Python's ``repr`` and orjson all print the same shortest round-trip
+    digits in plain decimal (``0.0``, ``-0.0``, ``0.05``, ``1.0``; ints as ints), and the few others (``2.3E-4``,
+    ``1.0E7``, ``NaN``) are re-rendered one by one by :func:`to_json`."""
+    if orjson is None or len(value) < _FAST_LIST_MIN or not set(map(type, value)) <= _NUMBER_TYPES:
+        return None
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # an int beyond 64 bits
+        return None
+    numbers = np.asarray(value, dtype=np.float64)
+    magnitude = np.abs(numbers)
+    java_only = np.flatnonzero(~(((magnitude >= 1e-3) & (magnitude < 1e7)) | (magnitude == 0.0)))
+    if java_only.size:
+        parts = text[1:-1].split(",")  # numbers hold no comma
+        for i in java_only.tolist():
+            parts[i] = to_json(value[i])
+        text = "[" + ",".join(parts) + "]"
+    return text
+
+
 def to_json(value: Any) -> str:
     """Compact JSON as ``XContentBuilder`` writes it (Java number formatting, non-ASCII kept)."""
     if isinstance(value, str):
@@ -299,6 +334,9 @@ def to_json(value: Any) -> str:
         text = java_double(value)
         return text if value == value and abs(value) != float("inf") else f'"{text}"'
     if isinstance(value, list):  # floats in [1e-3, 1e7) print as repr: the common query-vector case, fast
+        fast = _number_list_json(value)
+        if fast is not None:
+            return fast
         return "[" + ",".join(repr(v) if type(v) is float and 1e-3 <= abs(v) < 1e7 else to_json(v)
                               for v in value) + "]"
     if isinstance(value, dict):

@@ -58,6 +58,10 @@ class IdsQuery(Query):
             locals_ = [i for i in (id_lookup(segment).get(v) for v in wanted) if i is not None]
             if not locals_:
                 return np.zeros(docs.shape[0], dtype=bool)
+            if docs.shape[0] * 8 >= segment.max_doc:  # many candidates: a bitmap lookup, linear
+                hit = np.zeros(segment.max_doc, dtype=bool)
+                hit[locals_] = True
+                return hit[docs]
             return np.isin(docs, np.asarray(locals_, dtype=np.int64))
 
         return ConstantMaskWeight(self, np.float32(boost) * np.float32(self.boost), mask,

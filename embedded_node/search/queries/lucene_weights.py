@@ -16,7 +16,8 @@
 Two evaluation modes give identical numbers: with many candidates (a first-stage search) a compound weight
 works in segment doc-id space and children scatter their postings into accumulators (O(postings)); with few
 candidates (a rescore window, an explanation) everything is computed over the candidate list only, so an
-expensive child (a script, an LTR feature) is never evaluated outside it.
+expensive child (a script, an LTR feature) is never evaluated outside it. A conjunction in doc-id space switches
+to the candidate list as soon as one of its required clauses matches few documents (an ``ids`` filter).
 
 Double sums of a few float32 scores are exact (their exponents are far less than 29 bits apart), so the order
 Lucene's priority queues visit clauses in does not change any result. ``explain`` returns Lucene's
@@ -125,21 +126,41 @@ class TermWeight(SparseWeight):
         if postings is None:
             return None
         docs, freqs = postings
+        self._hits[id(segment)] = hit = (docs, freqs, self._scores(inv, docs, freqs))
+        return hit
+
+    def _scores(self, inv: Any, docs: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+        """The scores of postings ``docs``/``freqs`` (element-wise float32 arithmetic: any subset scores alike)."""
         if self.scorer is not None:
             norms = inv.norms[docs] if inv.norms is not None else None
-            scores = self.scorer.score(freqs, norms)
-        elif self.needs_scores and self.boolean_similarity:
-            scores = np.full(docs.shape[0], self.boost, dtype=F32)
-        else:
-            scores = np.zeros(docs.shape[0], dtype=F32)
-        self._hits[id(segment)] = hit = (docs, freqs, scores)
-        return hit
+            return self.scorer.score(freqs, norms)
+        if self.needs_scores and self.boolean_similarity:
+            return np.full(docs.shape[0], self.boost, dtype=F32)
+        return np.zeros(docs.shape[0], dtype=F32)
+
+    def _candidate_hits(self, segment: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(positions, scores) of the few candidates ``docs`` in a long posting list, scoring only them (a
+        rescore window or logged documents against a frequent term); None to score the whole list once."""
+        if id(segment) in self._hits:
+            return None
+        inv = segment.inverted.get(self.field)
+        postings = inv.postings(self.term) if inv is not None else None
+        if postings is None or docs.shape[0] * 4 >= postings[0].shape[0]:
+            return None
+        mask, idx = membership(docs, postings[0])
+        pos = np.flatnonzero(mask)
+        at = idx[pos]
+        return pos, self._scores(inv, postings[0][at], postings[1][at])
 
     def has_scorer(self, segment: Any) -> bool:
         inv = segment.inverted.get(self.field)
         return inv is not None and inv.postings(self.term) is not None
 
     def sparse(self, segment: Any, docs: np.ndarray, dense: bool) -> tuple[np.ndarray, np.ndarray]:
+        if not dense:
+            few = self._candidate_hits(segment, docs)
+            if few is not None:
+                return few
         hit = self._segment_hits(segment)
         if hit is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=F32)
@@ -206,13 +227,13 @@ class BooleanWeight(SparseWeight):
         if required:
             req_count = np.zeros(size, dtype=np.int32)
             req_sum = np.zeros(size, dtype=F64)
-            for w in must:
+            for w, scoring in [(w, True) for w in must] + [(w, False) for w in filt]:
                 pos, s = child_sparse(w, segment, docs, dense)
+                if dense and pos.shape[0] * 8 < segment.max_doc:
+                    return self._within(segment, docs, pos)
                 req_count[pos] += 1
-                req_sum[pos] += s
-            for w in filt:
-                pos, _ = child_sparse(w, segment, docs, dense)
-                req_count[pos] += 1
+                if scoring:
+                    req_sum[pos] += s
             mask = req_count == required
             scores = req_sum.astype(F32)
         if should:
@@ -237,6 +258,17 @@ class BooleanWeight(SparseWeight):
             mask[pos] = False
         hits = np.flatnonzero(mask)
         return hits, scores[hits]
+
+    def _within(self, segment: Any, docs: np.ndarray, lead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense mode once a required clause turned out selective (an ``ids`` filter, a rare term): every hit is
+        one of its matches, so the whole query is evaluated on those candidates only (the candidate-list mode,
+        the same numbers), as Lucene's conjunction leads with its cheapest clause. Returns segment doc ids."""
+        candidate = np.zeros(segment.max_doc, dtype=bool)
+        candidate[docs] = True
+        lead = np.unique(lead)
+        narrowed = lead[candidate[lead]].astype(docs.dtype, copy=False)
+        pos, scores = self.sparse(segment, narrowed, False)
+        return narrowed[pos], scores
 
     def explain(self, segment: Any, doc: int) -> Explanation:
         """``BooleanWeight.explain``; the value is the scorer's (as Lucene pulls a scorer to compute it)."""

@@ -128,11 +128,24 @@ def numeric_mask(field: str, predicate: Callable[[np.ndarray], np.ndarray]) -> C
 
 
 def term_docs(inv: Any, ordinals: list[int]) -> np.ndarray:
-    """Sorted unique docs holding any of the term ordinals of ``inv``."""
+    """Sorted unique docs holding any of the term ordinals of ``inv`` (read-only: may be a view of the postings).
+
+    One term's postings are already sorted and unique. The union of several is a sort (``np.unique``) when they
+    are few, and a scatter into a ``max_doc`` bitmap when they hold many documents (``terms`` over frequent
+    values, e.g. an affinity over category levels: tens of thousands of postings per term), which is linear.
+    """
     parts = [inv.docs[inv.offsets[o]:inv.offsets[o + 1]] for o in ordinals]
     if not parts:
         return np.zeros(0, dtype=np.int32)
-    return np.unique(np.concatenate(parts))
+    if len(parts) == 1:
+        return parts[0]
+    merged = np.concatenate(parts)
+    max_doc = inv.has.shape[0]
+    if merged.shape[0] * 16 < max_doc:
+        return np.unique(merged)
+    seen = np.zeros(max_doc, dtype=bool)
+    seen[merged] = True
+    return np.flatnonzero(seen).astype(inv.docs.dtype, copy=False)
 
 
 def sorted_terms(segment: Any, field: str) -> tuple[list[str], list[int]] | None:
@@ -148,9 +161,17 @@ def sorted_terms(segment: Any, field: str) -> tuple[list[str], list[int]] | None
     return hit
 
 
+_FEW_TERMS = 64
+
+
 def term_mask(field: str, select: Callable[[Any, Any], list[int]]) -> Callable[[Any, np.ndarray], np.ndarray]:
-    """A mask function over term postings; ``select(segment, inv)`` picks term ordinals; cached per segment."""
+    """A mask function over term postings; ``select(segment, inv)`` picks term ordinals; cached per segment.
+
+    A few candidates (a rescore window, logged documents) against a few terms are looked up in each term's
+    postings; otherwise the union of the postings is built once per segment and the candidates looked up in it.
+    """
     cache: dict[int, np.ndarray] = {}
+    selected: dict[int, list[int]] = {}
 
     def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
         inv = segment.inverted.get(field)
@@ -158,7 +179,15 @@ def term_mask(field: str, select: Callable[[Any, Any], list[int]]) -> Callable[[
             return np.zeros(docs.shape[0], dtype=bool)
         hits = cache.get(id(segment))
         if hits is None:
-            hits = cache[id(segment)] = term_docs(inv, select(segment, inv))
+            ordinals = selected.get(id(segment))
+            if ordinals is None:
+                ordinals = selected[id(segment)] = select(segment, inv)
+            if len(ordinals) <= _FEW_TERMS and docs.shape[0] * 64 < segment.max_doc:
+                out = np.zeros(docs.shape[0], dtype=bool)
+                for o in ordinals:
+                    out |= membership(docs, inv.docs[inv.offsets[o]:inv.offsets[o + 1]])[0]
+                return out
+            hits = cache[id(segment)] = term_docs(inv, ordinals)
         return membership(docs, hits)[0]
 
     return mask

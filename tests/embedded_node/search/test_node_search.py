@@ -164,3 +164,52 @@ def test_scroll_with_helpers_scan(idx):
                                    {"bool": {"filter": [{"term": {"_id": "b"}}]}}, {"ids": {"values": ["b"]}}])
 def test_id_field_queries(idx, query):
     assert ids(idx.search(index="s", body={"query": query})) == ["b"]
+
+
+@pytest.mark.parametrize("msm", [None, 1])
+def test_selective_filter_in_a_conjunction_gives_the_scores_of_the_full_evaluation(inproc_client, msm):
+    # a bool whose ids filter matches few documents is evaluated on those documents only; hits and scores must
+    # equal the same query evaluated over every document and filtered afterwards (post_filter scores nothing)
+    client = inproc_client
+    client.indices.create(index="c", body={"mappings": {"properties": {
+        "title": {"type": "text"}, "tag": {"type": "keyword"}}}})
+    words = ["red", "green", "blue", "shoe", "hat", "coat"]
+    lines = []
+    for i in range(400):
+        title = " ".join(words[(i * k) % len(words)] for k in (1, 2, 3, 5)[: 1 + i % 4])
+        lines += [{"index": {"_index": "c", "_id": f"d{i}"}}, {"title": title, "tag": "x" if i % 7 == 0 else "y"}]
+    client.bulk(body=lines, refresh=True)
+    client.delete(index="c", id="d3", refresh=True)  # a deleted document the ids filter names
+    chosen = [f"d{i}" for i in range(0, 400, 13)] + ["d3", "missing"]
+    clauses = {"must": [{"match": {"title": "red shoe"}}], "should": [{"match": {"title": "hat"}}],
+               "must_not": [{"term": {"tag": "x"}}]}
+    if msm is not None:
+        clauses["minimum_should_match"] = msm
+    narrowed = client.search(index="c", body={"size": 100, "query": {"bool": {
+        **clauses, "filter": [{"ids": {"values": chosen}}]}}})
+    reference = client.search(index="c", body={"size": 100, "query": {"bool": clauses},
+                                                "post_filter": {"ids": {"values": chosen}}})
+    got = [(h["_id"], h["_score"]) for h in narrowed["hits"]["hits"]]
+    assert got and got == [(h["_id"], h["_score"]) for h in reference["hits"]["hits"]]
+    assert "d3" not in dict(got)
+
+
+def test_msearch_pauses_the_garbage_collector_and_restores_it(inproc_client, monkeypatch):
+    import gc
+
+    from embedded_node.search import executor
+
+    inproc_client.index(index="g", id="1", body={"t": "x"}, refresh=True)
+    seen = []
+    search = executor.search
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "search", spy)
+    assert gc.isenabled()
+    responses = inproc_client.msearch(body=[{"index": "g"}, {"query": {"match_all": {}}},
+                                            {"index": "missing"}, {"query": {"match_all": {}}}])["responses"]
+    assert responses[0]["hits"]["total"]["value"] == 1 and "error" in responses[1]
+    assert seen == [False, False] and gc.isenabled()

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pytest
 
 from embedded_node.plugins.ltr.mustache import MustacheError, compile_template, java_double
@@ -40,6 +42,24 @@ def test_tojson_for_vectors_in_string_templates() -> None:
                 '"params":{"field":"v","query_value":{{#toJson}}vec{{/toJson}},"space_type":"l2"}}}}')
     parsed = json.loads(compile_template(template).render({"vec": [0.5, -1.25e-8, 3]}))
     assert parsed["script_score"]["script"]["params"]["query_value"] == [0.5, -1.25e-8, 3]
+
+
+def test_tojson_of_long_number_lists_prints_each_number_as_java_does() -> None:
+    # long lists of numbers take a one-call path (orjson) that must print exactly what Double.toString prints
+    # element by element: plain decimal in [1e-3, 1e7), scientific outside, ints as ints, NaN/Infinity as strings
+    rng = np.random.default_rng(4)
+    specials = [0.0, -0.0, 1e-3, 0.000999, 2.5e-4, 1e7, 9999999.999999998, 1.0, 100.0, 5, 0, -3, 10 ** 12,
+                math.nan, math.inf, -math.inf, 5e-324, 1.7976931348623157e308, 1e-7]
+    render = compile_template("{{#toJson}}v{{/toJson}}").render
+    for scale in (1.0, 1e-5, 1e9):
+        values = (rng.standard_normal(400) * scale).astype(np.float32).tolist() + specials
+        rng.shuffle(values)
+        expected = "[" + ",".join(java_double(v) if isinstance(v, float) and math.isfinite(v) else
+                                  str(v) if isinstance(v, int) else f'"{java_double(v)}"' for v in values) + "]"
+        assert render({"v": values}) == expected
+    assert render({"v": [0.0] * 512}) == "[" + ",".join(["0.0"] * 512) + "]"
+    mixed = [0.5] * 20 + ["a", True, None]
+    assert render({"v": mixed}) == "[" + "0.5," * 20 + '"a",true,null]'
 
 
 def test_sections_inverted_dotted_names_and_iteration() -> None:

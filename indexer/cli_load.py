@@ -44,7 +44,8 @@ from .schema import CF_VECTOR, EMBEDDABLE_FIELDS
     help="none | clip:<path-or-name> | efficientnet-lite0 | classical.",
 )
 @click.option(
-    "--text-fields", default="title", show_default=True, help="Comma-separated fields the text vector embeds."
+    "--text-fields", default="title,description", show_default=True,
+    help="Comma-separated fields the text vector embeds (non-empty ones joined with '. ').",
 )
 @click.option(
     "--device", default="auto", show_default=True, help="auto | cpu | cuda | cuda:N | mps (fp16 on GPU)."

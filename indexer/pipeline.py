@@ -54,7 +54,8 @@ class VectorOptions:
 class LoadOptions:
     alias: str = "items"
     batch_size: int = 64
-    text_fields: tuple[str, ...] = ("title",)
+    # title + description: dense NDCG@10 on Icecat +0.036 (rerank) and +0.078 (retrieval) over the title alone
+    text_fields: tuple[str, ...] = ("title", "description")
     images_dir: Path | None = None
     fmt: str | None = None
     limits: Limits = Limits()

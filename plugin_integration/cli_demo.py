@@ -46,7 +46,7 @@ def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
     sample = resources.files("plugin_integration.sample").joinpath("icecat_sample.jsonl")
     with resources.as_file(sample) as path:
         report = load_catalog(client, path, text_encoder=text_encoder, cache=cache,
-                              options=LoadOptions(alias=ALIAS, text_fields=(TITLE,)))
+                              options=LoadOptions(alias=ALIAS))  # the default text vector: title + description
     click.echo(f"indexed {report.indexed} products into [{report.index}] behind alias [{ALIAS}] "
                f"({report.rejected} rejected; {report.embed.text_cached} vectors from the cache)")
     for text in QUERIES:

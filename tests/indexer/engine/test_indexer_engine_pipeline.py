@@ -107,7 +107,7 @@ def test_documents_carry_unit_text_and_image_vectors_and_the_mapping_records_the
     assert props["text_vector"]["dimension"] == 32 and props["image_vector"]["dimension"] == 192
     meta = mappings["_meta"]["mmltr"]
     assert meta["text_encoder"] == "hashing:32" and meta["image_encoder"] == "classical:v1"
-    assert meta["text_fields"] == ["title"]
+    assert meta["text_fields"] == ["title", "description"]
 
 
 def test_second_run_swaps_to_a_new_version_and_embeds_nothing_again(

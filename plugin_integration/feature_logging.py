@@ -7,6 +7,8 @@ on current plugins see, ``ClusterInfo.ltr_missing_behaviour``), or 0.0 with ``mi
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import math
 from dataclasses import dataclass, field
@@ -86,9 +88,12 @@ def log_features(client: Any, index: str, featureset: str | FeatureSet, contexts
     found: dict[tuple[str, str], tuple[float, ...]] = {}
     for start in range(0, len(searches), batch_size):
         batch = searches[start:start + batch_size]
-        for search, response in zip(batch, _msearch(client, index, batch)):
-            found.update(((search.qid, doc_id), values)
-                         for doc_id, values in _parse(response, search, fs.feature_names, missing_as_zero))
+        with _collector_paused():
+            responses = _msearch(client, index, batch)
+            for search, response in zip(batch, responses):
+                found.update(((search.qid, doc_id), values)
+                             for doc_id, values in _parse(response, search, fs.feature_names, missing_as_zero))
+            del responses
         if progress is not None:
             progress(min(start + batch_size, len(searches)), len(searches))
     for qid, ids in doc_ids.items():
@@ -101,6 +106,24 @@ def log_features(client: Any, index: str, featureset: str | FeatureSet, contexts
     if result.not_found:
         log.warning("%d judged document(s) not found in %s", result.missing_count, index)
     return result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one ``_msearch`` response is decoded and parsed.
+
+    The response is a tree of ~100k short-lived, acyclic containers (one log entry per feature per hit): the
+    collections its allocation triggers walk everything the process holds. The response is released before the
+    collector is re-enabled, so the next collection only sees the (few) rows kept. Concurrent callers are safe:
+    only a caller that found the collector enabled re-enables it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _searches(fs: FeatureSet, contexts: Mapping[str, QueryContext], doc_ids: Mapping[str, Sequence[str]],

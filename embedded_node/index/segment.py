@@ -110,6 +110,20 @@ class Segment:
     def num_docs(self) -> int:
         return int(np.count_nonzero(self.live))
 
+    def live_docs(self, live: np.ndarray) -> np.ndarray:
+        """``flatnonzero(live)`` as int32 (a search's candidates), for a ``live`` array of this segment.
+
+        Cached per ``live`` array (they are replaced, never mutated) and read-only: every search of a 100k-doc
+        segment would otherwise spend ~0.2 ms listing the same ids.
+        """
+        cached = self.cache.get("live_docs")
+        if cached is not None and cached[0] is live:
+            return cached[1]
+        docs = np.flatnonzero(live).astype(np.int32)
+        docs.setflags(write=False)
+        self.cache["live_docs"] = (live, docs)
+        return docs
+
     def with_deleted(self, local_doc: int) -> None:
         live = self.live.copy()
         live[local_doc] = False

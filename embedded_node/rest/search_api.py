@@ -38,11 +38,14 @@ def count(req: RestRequest) -> RestResponse:
 
 
 def msearch(req: RestRequest) -> RestResponse:
+    # The response is encoded inside the pause: were the collector re-enabled while the parsed responses (one
+    # log entry per feature per hit) are still alive, its next collection would walk all of them (~7 % of
+    # feature logging).
     with gc_paused():
-        return _msearch(req)
+        return RestResponse(200, jsonutil.dumps(_msearch(req)))
 
 
-def _msearch(req: RestRequest) -> RestResponse:
+def _msearch(req: RestRequest) -> dict[str, Any]:
     started = time.perf_counter()
     lines = [line for line in (req.body or b"").split(b"\n") if line.strip()]
     if not lines:
@@ -71,7 +74,7 @@ def _msearch(req: RestRequest) -> RestResponse:
             responses.append(result)
         except errors.EngineError as exc:
             responses.append({**exc.to_body()})
-    return ok({"took": int((time.perf_counter() - started) * 1000), "responses": responses})
+    return {"took": int((time.perf_counter() - started) * 1000), "responses": responses}
 
 
 def scroll(req: RestRequest) -> RestResponse:

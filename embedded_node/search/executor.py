@@ -59,7 +59,7 @@ def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | N
     for shard in shards:
         ctx, weight = _bind(node, shard, request)
         for seg, live in ctx.segments:
-            docs = np.flatnonzero(live).astype(np.int32)
+            docs = seg.live_docs(live)
             if docs.size:
                 total += int(np.count_nonzero(weight.matches(seg, docs)))
     return {"count": total, "_shards": {"total": len(shards), "successful": len(shards), "skipped": 0, "failed": 0}}
@@ -112,7 +112,7 @@ def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest, colle
     segs, docs, scores = [], [], []
     try:
         for seg_idx, (seg, live) in enumerate(ctx.segments):
-            candidates = np.flatnonzero(live).astype(np.int32)
+            candidates = seg.live_docs(live)
             if not candidates.size:
                 continue
             matched, seg_scores = weight.score(seg, candidates)

@@ -8,7 +8,8 @@ import numpy as np
 
 from ... import errors
 from ..parse_utils import check_keys, common
-from ..query import ConstantMaskWeight, MatchAllWeight, MatchNoneWeight, Query, Weight
+from ..query import ConstantMaskWeight, Explanation, MatchAllWeight, MatchNoneWeight, Query, Weight
+from .lucene_weights import SparseWeight, in_candidates
 
 if TYPE_CHECKING:
     from ..dsl import DslParser
@@ -52,20 +53,55 @@ class IdsQuery(Query):
     name: str | None = None
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
-        wanted = sorted(set(self.values))
+        return IdsWeight(self, np.float32(boost) * np.float32(self.boost), sorted(set(self.values)))
 
-        def mask(segment: Any, docs: np.ndarray) -> np.ndarray:
-            locals_ = [i for i in (id_lookup(segment).get(v) for v in wanted) if i is not None]
-            if not locals_:
-                return np.zeros(docs.shape[0], dtype=bool)
-            if docs.shape[0] * 8 >= segment.max_doc:  # many candidates: a bitmap lookup, linear
-                hit = np.zeros(segment.max_doc, dtype=bool)
-                hit[locals_] = True
-                return hit[docs]
-            return np.isin(docs, np.asarray(locals_, dtype=np.int64))
 
-        return ConstantMaskWeight(self, np.float32(boost) * np.float32(self.boost), mask,
-                                  f"_id:{sorted(wanted)}")
+class IdsWeight(SparseWeight):
+    """``_id`` membership, a constant score. As a required clause of a conjunction in doc-id space it answers
+    with its few documents directly (``sparse``), so the conjunction narrows to them without a pass over the
+    segment's candidates."""
+
+    def __init__(self, query: Query, boost: np.float32, wanted: list[str]) -> None:
+        super().__init__(query)
+        self.boost = np.float32(boost)
+        self.wanted = wanted
+        self.description = f"_id:{sorted(wanted)}"
+        self._by_segment: dict[int, np.ndarray] = {}
+
+    def _locals(self, segment: Any) -> np.ndarray:
+        """The segment-local docs of the wanted ids, sorted (deleted copies included: callers filter by live)."""
+        found = self._by_segment.get(id(segment))
+        if found is None:
+            table = id_lookup(segment)
+            found = np.unique(np.asarray([i for i in (table.get(v) for v in self.wanted) if i is not None],
+                                         dtype=np.int64))
+            self._by_segment[id(segment)] = found
+        return found
+
+    def score(self, segment: Any, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        locals_ = self._locals(segment)
+        if not locals_.size:
+            mask = np.zeros(docs.shape[0], dtype=bool)
+        elif docs.shape[0] * 8 >= segment.max_doc:  # many candidates: a bitmap lookup, linear
+            hit = np.zeros(segment.max_doc, dtype=bool)
+            hit[locals_] = True
+            mask = hit[docs]
+        else:
+            mask = np.isin(docs, locals_)
+        return mask, np.where(mask, self.boost, np.float32(0)).astype(np.float32)
+
+    def sparse(self, segment: Any, docs: np.ndarray, dense: bool) -> tuple[np.ndarray, np.ndarray]:
+        locals_ = self._locals(segment)
+        if dense:
+            pos = locals_[in_candidates(docs, locals_, segment.max_doc)]
+        else:
+            pos = np.flatnonzero(np.isin(docs, locals_))
+        return pos, np.full(pos.shape[0], self.boost, dtype=np.float32)
+
+    def explain(self, segment: Any, doc: int) -> Explanation:
+        if self.score(segment, np.asarray([doc], dtype=np.int32))[0][0]:
+            return Explanation(float(self.boost), self.description)
+        return Explanation.no_match(f"{self.description} doesn't match id {doc}")
 
 
 def id_lookup(segment: Any) -> dict[str, int]:

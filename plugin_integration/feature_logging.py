@@ -171,6 +171,10 @@ def _parse(response: Mapping[str, Any], search: _Search, names: Sequence[str],
             raise ClusterError("N/A", "ltr_log_missing",
                                f"hit {hit.get('_id')!r} of query {search.qid!r} has no fields._ltrlog.{LOG_NAME}",
                                "the cluster ignored ext.ltr_log: is the LTR plugin installed (`_cat/plugins`)?")
+        if len(entries) == len(names) and all(type(e) is dict and e.get("name") == n for e, n in zip(entries, names)):
+            # the plugin logs in featureset order: read the values in place
+            yield str(hit["_id"]), tuple(fill if (v := e.get("value")) is None else float(v) for e in entries)
+            continue
         # parsed JSON: entries are dicts (typing.Mapping's isinstance check cost more than the rest of the parse)
         by_name = {e.get("name"): e.get("value") for e in entries if isinstance(e, dict)}
         unknown = [n for n in names if n not in by_name]

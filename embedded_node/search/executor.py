@@ -18,6 +18,7 @@ from .response import build_response
 from .scroll import open_scroll
 from .shard_result import ShardResult, global_doc
 from .query import F32
+from .queries.lucene_weights import SparseWeight, is_dense
 from .request import Rescore, SearchRequest, parse_search_request
 from .sorting import merge_key, sort_order, sort_values
 
@@ -44,7 +45,11 @@ def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | 
         response["_scroll_id"] = scroll_id
         return response
     results = [query_phase(node, shard, request) for shard in shards]
-    return build_response(node, results, merge(results, request), request, len(shards), started)
+    try:
+        return build_response(node, results, merge(results, request), request, len(shards), started)
+    finally:
+        for result in results:  # a scroll keeps its contexts for the next pages; this search is done with them
+            result.ctx.release()
 
 
 def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -58,10 +63,13 @@ def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | N
     total = 0
     for shard in shards:
         ctx, weight = _bind(node, shard, request)
-        for seg, live in ctx.segments:
-            docs = seg.live_docs(live)
-            if docs.size:
-                total += int(np.count_nonzero(weight.matches(seg, docs)))
+        try:
+            for seg, live in ctx.segments:
+                docs = seg.live_docs(live)
+                if docs.size:
+                    total += int(np.count_nonzero(weight.matches(seg, docs)))
+        finally:
+            ctx.release()
     return {"count": total, "_shards": {"total": len(shards), "successful": len(shards), "skipped": 0, "failed": 0}}
 
 
@@ -115,15 +123,16 @@ def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest, colle
             candidates = seg.live_docs(live)
             if not candidates.size:
                 continue
-            matched, seg_scores = weight.score(seg, candidates)
+            hit_docs, hit_scores = _segment_hits(weight, seg, live, candidates)
             if post is not None:
-                matched = matched & post.matches(seg, candidates)
+                keep = post.matches(seg, hit_docs)
+                hit_docs, hit_scores = hit_docs[keep], hit_scores[keep]
             if request.min_score is not None:
-                matched = matched & (seg_scores >= F32(request.min_score))
-            hit_docs = candidates[matched]
+                keep = hit_scores >= F32(request.min_score)
+                hit_docs, hit_scores = hit_docs[keep], hit_scores[keep]
             segs.append(np.full(hit_docs.shape[0], seg_idx, dtype=np.int32))
             docs.append(hit_docs)
-            scores.append(seg_scores[matched].astype(F32))
+            scores.append(hit_scores)
     except errors.EngineError as exc:
         raise errors.search_phase_failure(shard.name, exc) from None
     seg_arr = np.concatenate(segs) if segs else np.zeros(0, np.int32)
@@ -151,6 +160,23 @@ def query_phase(node: "Node", shard: "IndexShard", request: SearchRequest, colle
     if request.rescore and result.score.size:
         result.max_score = float(result.score.max())
     return result
+
+
+def _segment_hits(weight: Any, seg: Any, live: np.ndarray,
+                  candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The segment's matching live docs (int32, in doc order) and their float32 scores.
+
+    A weight computed as sparse matches answers with its matches directly (what ``score`` would project onto
+    all candidates, then select again): a selective query (an ``ids`` filter) never costs a pass over the
+    segment's 100k candidates."""
+    if isinstance(weight, SparseWeight) and is_dense(seg, candidates):
+        pos, pos_scores = weight.sparse(seg, candidates, True)
+        pos = np.asarray(pos)
+        if pos.shape[0] < 2 or bool(np.all(pos[1:] > pos[:-1])):  # sorted, no duplicates: as project maps them
+            keep = live[pos]
+            return pos[keep].astype(np.int32), np.asarray(pos_scores)[keep].astype(F32)
+    matched, seg_scores = weight.score(seg, candidates)
+    return candidates[matched], seg_scores[matched].astype(F32)
 
 
 def _top_by_score(result: ShardResult, window: int) -> None:

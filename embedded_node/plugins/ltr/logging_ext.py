@@ -93,16 +93,16 @@ def _find_query(request: Any, spec: LogSpec) -> SltrQuery:
     return query
 
 
-def _entries(names: list[str], values: np.ndarray, matched: np.ndarray, missing_as_zero: bool) -> list[dict]:
-    out: list[dict[str, Any]] = []
-    for name, value, hit in zip(names, values, matched):
-        if hit and value == value:
-            out.append({"name": name, "value": value})  # a numpy float32: serialised as a Java float
-        elif missing_as_zero:
-            out.append({"name": name, "value": F32(0.0)})
-        else:
-            out.append({"name": name})
-    return out
+def _entries(names: list[str], values: list[Any], logged: list[bool], missing_as_zero: bool) -> list[dict]:
+    """One hit's log: ``values`` are numpy float32 scalars (serialised as Java floats), ``logged`` says which
+    matched with a value that is not NaN."""
+    if missing_as_zero:
+        return [{"name": name, "value": value if ok else _ZERO} for name, value, ok in zip(names, values, logged)]
+    return [{"name": name, "value": value} if ok else {"name": name}
+            for name, value, ok in zip(names, values, logged)]
+
+
+_ZERO = F32(0.0)
 
 
 def log_features(request: Any, rows: list, hits: list[dict[str, Any]]) -> None:
@@ -137,6 +137,7 @@ def _log_spec(query: SltrQuery, spec: LogSpec, rows: list, logs: list[dict[str, 
         fill = plugin(ctx.node).semantics.logging_fill
         vector, matched = cached if cached is not None else vectors.compute(bound, segment, docs, fill)
         names = model.featureset.names
-        for p, doc in zip(positions, local.tolist()):
-            i = int(np.searchsorted(docs, doc))
-            logs[p][spec.name] = _entries(names, vector[i], matched[i], spec.missing_as_zero)
+        logged = (matched & (vector == vector)).tolist()  # per hit and feature: matched with a non-NaN value
+        rows_of = np.searchsorted(docs, local).tolist()
+        for p, i in zip(positions, rows_of):
+            logs[p][spec.name] = _entries(names, list(vector[i]), logged[i], spec.missing_as_zero)

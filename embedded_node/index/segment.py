@@ -124,6 +124,11 @@ class Segment:
         self.cache["live_docs"] = (live, docs)
         return docs
 
+    def is_live_docs(self, docs: np.ndarray) -> bool:
+        """Whether ``docs`` is the array :meth:`live_docs` returned (sorted, unique), by identity."""
+        cached = self.cache.get("live_docs")
+        return cached is not None and cached[1] is docs
+
     def with_deleted(self, local_doc: int) -> None:
         live = self.live.copy()
         live[local_doc] = False

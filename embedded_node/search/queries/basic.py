@@ -93,7 +93,7 @@ class IdsWeight(SparseWeight):
     def sparse(self, segment: Any, docs: np.ndarray, dense: bool) -> tuple[np.ndarray, np.ndarray]:
         locals_ = self._locals(segment)
         if dense:
-            pos = locals_[in_candidates(docs, locals_, segment.max_doc)]
+            pos = locals_[in_candidates(segment, docs, locals_)]
         else:
             pos = np.flatnonzero(np.isin(docs, locals_))
         return pos, np.full(pos.shape[0], self.boost, dtype=np.float32)

@@ -69,20 +69,28 @@ def project(hit_docs: np.ndarray, hit_scores: np.ndarray, docs: np.ndarray, max_
     return mask, scores
 
 
-def in_candidates(docs: np.ndarray, values: np.ndarray, max_doc: int) -> np.ndarray:
+def in_candidates(segment: Any, docs: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Which of ``values`` (segment doc ids) are among the candidates ``docs``: a mask over ``values``.
 
     Few values against sorted candidates (a search's live docs): a binary search each, instead of a bitmap of
     the whole segment (scattering 100k candidates costs far more than the query it serves)."""
     if values.shape[0] == 0 or docs.shape[0] == 0:
         return np.zeros(values.shape[0], dtype=bool)
-    if values.shape[0] * 8 < docs.shape[0] and bool(np.all(docs[1:] > docs[:-1])):
+    if values.shape[0] * 8 < docs.shape[0] and _increasing(segment, docs):
         probe = values.astype(docs.dtype, copy=False)
         pos = np.minimum(np.searchsorted(docs, probe), docs.shape[0] - 1)
         return docs[pos] == probe
-    candidate = np.zeros(max_doc, dtype=bool)
+    candidate = np.zeros(segment.max_doc, dtype=bool)
     candidate[docs] = True
     return candidate[values]
+
+
+def _increasing(segment: Any, docs: np.ndarray) -> bool:
+    """``docs`` strictly increasing: known for the segment's live docs (the search's candidates), else checked."""
+    known = getattr(segment, "is_live_docs", None)
+    if known is not None and known(docs):
+        return True
+    return bool(np.all(docs[1:] > docs[:-1]))
 
 
 def child_sparse(weight: Weight, segment: Any, docs: np.ndarray, dense: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +288,7 @@ class BooleanWeight(SparseWeight):
         one of its matches, so the whole query is evaluated on those candidates only (the candidate-list mode,
         the same numbers), as Lucene's conjunction leads with its cheapest clause. Returns segment doc ids."""
         lead = np.unique(lead)
-        narrowed = lead[in_candidates(docs, lead, segment.max_doc)].astype(docs.dtype, copy=False)
+        narrowed = lead[in_candidates(segment, docs, lead)].astype(docs.dtype, copy=False)
         pos, scores = self.sparse(segment, narrowed, False)
         return narrowed[pos], scores
 

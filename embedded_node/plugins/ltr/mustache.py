@@ -490,11 +490,8 @@ def _json_value(value: Any) -> Any:
     kind = type(value)
     if kind is list:
         if value and set(map(type, value)) <= _FLOAT_ONLY:  # a vector: finite floats round-trip
-            try:
-                total = math.fsum(value)
-            except OverflowError:
-                total = 0.0 if all(map(math.isfinite, value)) else math.nan
-            if total - total != 0.0:
+            total = sum(value)  # finite unless an element is not (or the sum overflows: then look)
+            if total - total != 0.0 and not all(map(math.isfinite, value)):
                 _unsupported()
             return list(value)
         return [_json_value(v) for v in value]

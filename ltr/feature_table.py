@@ -139,8 +139,9 @@ def validate(source: pd.DataFrame | str | Path, feature_names: Sequence[str] | N
                             "reorder the columns (a model's features are positional)")
     if not names:
         raise TrainingError(f"{label}: no feature columns after {list(RESERVED)}")
+    dtypes = df.dtypes  # one lookup for every column (a Series per column cost ~10 ms on 300 features)
     for col in names:
-        kind = df[col].dtype
+        kind = dtypes[col]
         if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_bool_dtype(kind)) or \
                 isinstance(kind, pd.CategoricalDtype):
             sample = df[col].dropna().head(1).tolist()

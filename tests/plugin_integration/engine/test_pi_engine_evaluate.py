@@ -6,11 +6,9 @@ feature is constant on this catalogue (``popularity``), where ``ltr`` cannot bea
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import math
-import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from pi_cli_loop import icecat_subset, run_cli
 
 from ltr.evaluation import EXIT_NOT_BETTER, Run
 from ltr.hybrid import fused_run
-from plugin_integration.cli import main
 from plugin_integration.cli_support import EXIT_NOT_BETTER as CLI_EXIT_NOT_BETTER
 from plugin_integration.client import make_client
 from plugin_integration.eval_records import EVALS_INDEX
@@ -44,8 +42,7 @@ class Setup:
     results: dict[str, Result] = field(default_factory=dict)
 
     def run(self, *args: str, expect: int | None = 0) -> Result:
-        result = CliRunner().invoke(main, ["--data-dir", str(self.data_dir), *args], catch_exceptions=False,
-                                    env={"COLUMNS": "250"})
+        result = run_cli(self.data_dir, *args)
         if expect is not None:
             assert result.exit_code == expect, result.output
         return result
@@ -58,18 +55,7 @@ class Setup:
 
 
 def _subset(root: Path) -> pd.DataFrame:
-    judgments = pd.read_csv(ICECAT / "judgments.csv", dtype={"doc_id": str})
-    sizes = judgments.groupby("qid").agg(n=("grade", "size"), grades=("grade", "nunique"))
-    chosen = sizes[(sizes.n >= 5) & (sizes.grades >= 2)].sort_values("n", kind="stable").head(N_QUERIES).index
-    judgments = judgments[judgments.qid.isin(chosen)].reset_index(drop=True)
-    judged = set(judgments.doc_id)
-    with gzip.open(ICECAT / "catalog.jsonl.gz", "rt", encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
-    others = random.Random(0).sample([r for r in rows if r["id"] not in judged], N_OTHERS)
-    with open(root / "catalog.jsonl", "w", encoding="utf-8") as out:
-        out.writelines(json.dumps(row) + "\n" for row in [r for r in rows if r["id"] in judged] + others)
-    judgments.to_csv(root / "judgments.csv", index=False)
-    return judgments
+    return icecat_subset(root, N_QUERIES, N_OTHERS)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ computes what was logged and scores what LightGBM predicts.
 
 from __future__ import annotations
 
-import gzip
 import json
-import random
 import re
 import shutil
 from collections.abc import Iterator
@@ -25,11 +23,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
+from pi_cli_loop import icecat_subset, run_cli
 
 from indexer.encoders.hashing import HashingEncoder
 from ltr.feature_table import RESERVED
-from plugin_integration.cli import main
 from plugin_integration.client import make_client
 
 ICECAT = Path(__file__).resolve().parents[2] / "data" / "icecat"
@@ -58,9 +56,7 @@ class Loop:
     model: str = ""
 
     def run(self, *args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(
-            main, ["--data-dir", str(self.data_dir), *args], catch_exceptions=False, env={"COLUMNS": "250"}
-        )
+        result = run_cli(self.data_dir, *args)
         if ok:
             assert result.exit_code == 0, result.output
         return result
@@ -76,21 +72,9 @@ class Loop:
 
 
 def _subset(root: Path) -> pd.DataFrame:
-    """The 30 smallest judged queries with two or more grades, their documents and 100 others; judgments.csv
-    gets one more row for a document that is not in the catalogue."""
-    judgments = pd.read_csv(ICECAT / "judgments.csv", dtype={"doc_id": str})
-    sizes = judgments.groupby("qid").agg(n=("grade", "size"), grades=("grade", "nunique"))
-    chosen = sizes[(sizes.n >= 5) & (sizes.grades >= 2)].sort_values("n", kind="stable").head(N_QUERIES).index
-    judgments = judgments[judgments.qid.isin(chosen)].reset_index(drop=True)
-    judged = set(judgments.doc_id)
-    with gzip.open(ICECAT / "catalog.jsonl.gz", "rt", encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
-    others = random.Random(0).sample([r for r in rows if r["id"] not in judged], N_OTHERS)
-    with open(root / "catalog.jsonl", "w", encoding="utf-8") as out:
-        out.writelines(json.dumps(row) + "\n" for row in [r for r in rows if r["id"] in judged] + others)
+    """The Icecat subset; judgments.csv gets one more row for a document that is not in the catalogue."""
     fake = pd.DataFrame([{"qid": FAKE_QID, "query": "laptop", "doc_id": FAKE_DOC, "grade": 2}])
-    pd.concat([judgments, fake]).to_csv(root / "judgments.csv", index=False)
-    return judgments
+    return icecat_subset(root, N_QUERIES, N_OTHERS, extra=fake)
 
 
 @pytest.fixture(scope="module")

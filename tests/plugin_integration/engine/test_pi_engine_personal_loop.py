@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
+from pi_cli_loop import run_cli
 
 from ltr.simulate import ClickSimulation, SimulatedLog, simulate_clicks, write_jsonl
-from plugin_integration.cli import main
 from plugin_integration.client import make_client
 
 SIMULATION = ClickSimulation(
@@ -64,9 +64,7 @@ class Loop:
     model: str = ""
 
     def run(self, *args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(
-            main, ["--data-dir", str(self.data_dir), *args], catch_exceptions=False, env={"COLUMNS": "250"}
-        )
+        result = run_cli(self.data_dir, *args)
         if ok:
             assert result.exit_code == 0, result.output
         return result

@@ -23,7 +23,8 @@ from . import expressions as ex
 from .expression_parser import parse as parse_expression
 from . import ltr_errors, scripts
 from .elements import LANGUAGES, StoredFeature, StoredFeatureSet
-from .mustache import RENDER, JsonTemplate, MustacheError, Template, compile_template, json_template
+from .json_template import RENDER, JsonTemplate, json_template
+from .mustache import MustacheError, Template, compile_template
 from ...errors import EngineError, illegal_argument
 from ...jsonutil import loads as json_loads
 from ...search.dsl import DslParser
@@ -142,7 +143,7 @@ def _bind(feature: CompiledFeature, cset: CompiledFeatureSet, ctx: Any,
 
 def _template_query(feature: CompiledFeature, params: dict[str, Any]) -> Any:
     """The rendered template, parsed: substituted into the parsed template directly where that gives the same
-    document (:class:`.mustache.JsonTemplate`: no rendering of ~1,800 floats to text and parsing them back)."""
+    document (:class:`.json_template.JsonTemplate`: no rendering of ~1,800 floats to text and parsing them back)."""
     if feature.structure is not None:
         tree = feature.structure.build(params)
         if tree is not RENDER:

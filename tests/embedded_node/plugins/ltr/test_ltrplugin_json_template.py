@@ -1,4 +1,4 @@
-"""``mustache.JsonTemplate``: substituting params into the parsed template gives exactly what rendering the
+"""``json_template.JsonTemplate``: substituting params into the parsed template gives exactly what rendering the
 template and parsing the text gives (values, types, float bits), and declines whatever it cannot reproduce."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import struct
 import pytest
 
 from embedded_node.jsonutil import loads
-from embedded_node.plugins.ltr.mustache import RENDER, compile_template, json_template
+from embedded_node.plugins.ltr.json_template import RENDER, json_template
+from embedded_node.plugins.ltr.mustache import compile_template
 
 
 def _rendered(source: str, params: dict) -> object:

@@ -22,7 +22,7 @@ from .fused_featureset import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR, IndexFields,
 from .params import QUERY_IMAGE_VECTOR, QueryContext, UserContext
 from .queries import DEFAULT_FIELDS, first_stage, with_ltr_rescore
 from .query_vectors import mean_hit_vector
-from .users import DEFAULT_USERS_INDEX, user_context
+from .users import DEFAULT_USERS_INDEX, StoredProfiles
 
 DEFAULT_WINDOW = 400
 EXPLAIN_LOG = "explain"
@@ -67,7 +67,7 @@ class Searcher:
         self.alias = alias
         self.fields: IndexFields = index_fields(client, alias)
         self.encoders = encoders if encoders is not None else QueryEncoders.for_index(self.fields.meta)
-        self.users_index = users_index
+        self.profiles = StoredProfiles(client, users_index)
         self.store = store
         self._model_params: dict[str, tuple[str, ...]] = {}
 
@@ -87,7 +87,7 @@ class Searcher:
         elif model is None:  # the first stage alone reads no personal params
             person = None
         else:  # the stored profile, the neutral one for unknown and anonymous users, None without profiles
-            person = user_context(self.client, user, self.users_index)
+            person = self.profiles.context(user)
         if person is not None:
             person = person.with_dimensions(cf=self.fields.vectors.get(CF_VECTOR),
                                             text=self.fields.vectors.get(TEXT_VECTOR),

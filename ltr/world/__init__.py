@@ -22,7 +22,8 @@ For another catalogue (e.g. Icecat, a DataFrame with ``id``, ``title``, ``catego
 from :func:`queries_for_catalog` unless given, and attractiveness/satisfaction from :func:`appeal` (text match
 or the ranker's scores, taste match, visual appeal). The click model alone is :func:`simulate_search`.
 
-The world's truth: the visual style of an item is never a field and is rarely written, only the image shows it;
+The world's truth: the visual style of an item is never a field and is rarely written (only the image
+shows it);
 some items' colour is only in the image; relevance depends on the user's taste (brand, colour, style, price
 band), so text alone cannot find every relevant item and personal, multimodal rankers can win.
 """
@@ -36,13 +37,14 @@ from .queries import Intent, Query, generate_queries
 from .relevance import grades, intent_match, relevance_score
 from .searches import Ranker, SimulatedSearches, simulate_searches
 from .textmatch import queries_for_catalog, text_match
-from .users import User, generate_users_for_catalog, generate_world_users, taste_match
+from .users import TasteIndex, User, generate_users_for_catalog, generate_world_users, taste_match
 from .world import SIZES, World, WorldSize, generate_world
 from .writers import write_jsonl, write_ubi
 
 __all__ = [
     "SIZES", "AppealWeights", "Behaviour", "ClickDetail", "Intent", "Query", "Ranker", "SearchOutcome",
-    "SimulatedSearches", "User", "World", "WorldSize", "appeal", "appeal_from_grades", "catalog_record",
+    "SimulatedSearches", "TasteIndex", "User", "World", "WorldSize", "appeal", "appeal_from_grades",
+    "catalog_record",
     "generate_items", "generate_queries", "generate_users_for_catalog", "generate_world",
     "generate_world_users", "grades", "intent_match", "queries_for_catalog", "relevance_score",
     "render_item", "simulate_search", "simulate_searches", "taste_match", "text_match", "visual_appeal",

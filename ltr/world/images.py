@@ -56,7 +56,8 @@ def _faded(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 def _contrast(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     """A pattern colour that stands out from the fill: dark on light fills, light on dark ones."""
     light = sum(rgb) / 3 > 120
-    return tuple(int(c * 0.35) if light else int(c + (255 - c) * 0.6) for c in rgb)  # type: ignore[return-value]
+    r, g, b = (int(c * 0.35) if light else int(c + (255 - c) * 0.6) for c in rgb)
+    return r, g, b
 
 
 def shape_mask(shape: str, size: int, offset: tuple[float, float] = (0.0, 0.0)) -> Image.Image:

@@ -41,25 +41,35 @@ def queries_for_catalog(items: pd.DataFrame, n: int = 50, seed: int = 0) -> list
     how many items they cover. The intent's ``category_key`` is the full category path."""
     rng = np.random.default_rng(seed)
     cats = items["category"].dropna().astype(str) if "category" in items else pd.Series(dtype=str)
-    candidates: list[tuple[str, str, Intent, float]] = []
+    by_kind: dict[str, list[tuple[str, str, Intent, float]]] = {"category": [], "brand": [], "brand_only": []}
     for path, count in cats.value_counts().items():
         leaf = str(path).split(" > ")[-1].lower()
-        candidates.append(("category", leaf, Intent(category_key=str(path)), 3.0 * count))
+        by_kind["category"].append(("category", leaf, Intent(category_key=str(path)), 3.0 * count))
     if "brand" in items:
         pairs = items.dropna(subset=["brand", "category"]).groupby(["category", "brand"]).size()
-        for (path, brand), count in pairs.sort_values(ascending=False).items():
+        for (path, brand), count in pairs.sort_values(ascending=False, kind="stable").items():
             leaf = str(path).split(" > ")[-1].lower()
-            candidates.append(("brand", f"{str(brand).lower()} {leaf}",
-                               Intent(category_key=str(path), brand=str(brand)), float(count)))
+            by_kind["brand"].append(("brand", f"{str(brand).lower()} {leaf}",
+                                     Intent(category_key=str(path), brand=str(brand)), float(count)))
         for brand, count in items["brand"].dropna().astype(str).value_counts().items():
-            candidates.append(("brand_only", str(brand).lower(), Intent(brand=str(brand)), 0.5 * count))
+            by_kind["brand_only"].append(("brand_only", str(brand).lower(), Intent(brand=str(brand)),
+                                          0.5 * count))
+    # the biggest categories first (up to a third), then two brand+category queries to one bare brand
+    quota = {"category": max(1, n // 3), "brand": 2, "brand_only": 1}
+    unique: list[tuple[str, str, Intent, float]] = []
     seen: set[str] = set()
-    unique = []
-    for c in sorted(candidates, key=lambda c: -c[3]):
-        if c[1] not in seen:
-            seen.add(c[1])
-            unique.append(c)
-    unique = unique[:n]
+    streams = {kind: iter(rows) for kind, rows in by_kind.items()}
+    while len(unique) < n and streams:
+        for kind in list(streams):
+            for _ in range(quota[kind]):
+                row = next((r for r in streams[kind] if r[1] not in seen), None)
+                if row is None:
+                    del streams[kind]
+                    break
+                if len(unique) < n:
+                    seen.add(row[1])
+                    unique.append(row)
+        quota["category"] = 1
     weights = np.array([c[3] for c in unique], dtype=np.float64) * rng.lognormal(0, 0.3, len(unique))
     weights /= weights.sum() if len(unique) else 1.0
     cut = np.quantile(weights, 0.8) if len(unique) else 0.0

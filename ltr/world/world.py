@@ -19,7 +19,7 @@ from .catalog import catalog_record, generate_items
 from .images import save_item_image
 from .queries import Query, generate_queries
 from .relevance import grades, intent_match, quality, relevance_score
-from .users import User, generate_world_users, taste_match
+from .users import TasteIndex, User, generate_world_users
 from .vocab import CATEGORY_BY_KEY
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class World:
     items: pd.DataFrame
     users: tuple[User, ...]
     queries: tuple[Query, ...]
-    _cache: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def doc_ids(self) -> np.ndarray:
@@ -86,8 +86,8 @@ class World:
 
     def taste(self, user_id: str) -> np.ndarray:
         """The user's taste match for every item, in [0, 1]."""
-        return self._memo(f"taste:{user_id}",
-                          lambda: taste_match(self.items, self.user(user_id), key_column="category_key"))
+        index = self._memo("taste_index", lambda: TasteIndex(self.items, key_column="category_key"))
+        return self._memo(f"taste:{user_id}", lambda: index.match(self.user(user_id)))
 
     def intent(self, qid: str) -> np.ndarray:
         """The query's intent match for every item, in [0, 1]."""
@@ -141,8 +141,8 @@ class World:
                 image = None
                 if images:
                     image = f"images/{row.id}.png"
-                    save_item_image(root / image, CATEGORY_BY_KEY[row.category_key].shape, row.color, row.style,
-                                    spec.image_size, rng)
+                    save_item_image(root / image, CATEGORY_BY_KEY[row.category_key].shape, row.color,
+                                    row.style, spec.image_size, rng)
                 out.write(json.dumps(catalog_record(series, image)) + "\n")
         with open(root / "users.jsonl", "w", encoding="utf-8") as out:
             for user in self.users:
@@ -154,8 +154,8 @@ class World:
         (root / "world.json").write_text(json.dumps({
             "size": self.size, "seed": self.seed, "items": len(self.items), "users": len(self.users),
             "queries": len(self.queries), "truth_rows": rows}, indent=2) + "\n")
-        log.info("wrote world %s/seed %d to %s in %.1fs (%d items, %d truth rows)", self.size, self.seed, root,
-                 time.perf_counter() - started, len(self.items), rows)
+        log.info("wrote world %s/seed %d to %s in %.1fs (%d items, %d truth rows)", self.size, self.seed,
+                 root, time.perf_counter() - started, len(self.items), rows)
         return root
 
     def _write_truth(self, path: Path, per_user: int) -> int:

@@ -28,7 +28,7 @@ def test_sizes() -> None:
     assert (SIZES["small"].n_items, SIZES["small"].n_users) == (3_000, 200)
     assert (SIZES["medium"].n_items, SIZES["medium"].n_users) == (12_000, 1_000)
     small = generate_world("small", seed=2)
-    assert len(small.items) == 3_000 and len(small.users) == 200 and len(small.queries) == SIZES["small"].n_queries
+    assert (len(small.items), len(small.users), len(small.queries)) == (3_000, 200, SIZES["small"].n_queries)
     assert small.items["id"].is_unique
     with pytest.raises(ValueError, match="unknown world size"):
         generate_world("huge")

@@ -139,11 +139,12 @@ GRADE_SATISFACTION = np.array([0.0, 0.1, 0.3, 0.6, 0.9])
 
 def appeal_from_grades(grades: np.ndarray, rng: np.random.Generator,
                        noise: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Attractiveness and satisfaction from true grades, with a little per-impression noise."""
+    """Attractiveness and satisfaction from true grades, with a little per-impression noise (an irrelevant
+    item may draw a click, never satisfies)."""
     g = np.clip(np.asarray(grades, dtype=np.int64), 0, 4)
     jitter = noise * rng.normal(size=(2, len(g)))
-    return (np.clip(GRADE_ATTRACTIVENESS[g] + jitter[0], 0.0, 1.0),
-            np.clip(GRADE_SATISFACTION[g] + jitter[1], 0.0, 1.0))
+    satisfaction = np.where(g > 0, np.clip(GRADE_SATISFACTION[g] + jitter[1], 0.0, 1.0), 0.0)
+    return np.clip(GRADE_ATTRACTIVENESS[g] + jitter[0], 0.0, 1.0), satisfaction
 
 
 def visual_appeal(doc_ids: Sequence[str], seed: int = 0) -> np.ndarray:

@@ -74,9 +74,17 @@ def _title(spec: CategorySpec, brand: str, color: str | None, material: str, nou
 def _description(spec: CategorySpec, brand: str, color: str | None, material: str, style: str | None,
                  noun: str, rng: np.random.Generator) -> str:
     adjective = ADJECTIVES[int(rng.integers(len(ADJECTIVES)))]
-    parts = [f"{_article(adjective)} {adjective} {noun} made of {material}."]
+    plural = noun.endswith("s")
+    lead = f"{adjective} {noun}" if plural else f"{_article(adjective).lower()} {adjective} {noun}"
+    template = int(rng.integers(0, 3))
+    if template == 0:
+        parts = [_upper_first(f"{lead} made of {material}.")]
+    elif template == 1:
+        parts = [f"Meet {lead} in {material}, built for every day."]
+    else:
+        parts = [f"{material.capitalize()} {noun}: {'they are' if plural else 'it is'} {adjective}."]
     if color:
-        parts.append(f"Colour: {color}.")
+        parts.append(f"Colour: {color}." if rng.random() < 0.6 else f"Shown here in {color}.")
     if style:
         word = STYLE_WORDS[style][0]
         parts.append(f"{_article(word)} {word} look.")

@@ -5,12 +5,13 @@ writes the files the indexer and the evaluation read.
 """
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from .users import TasteIndex, User, generate_world_users
 from .vocab import CATEGORY_BY_KEY
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,16 @@ class WorldSize:
 
 SIZES: dict[str, WorldSize] = {
     "tiny": WorldSize(600, 40, 40, 0),
-    "small": WorldSize(3_000, 200, 150, 20),
-    "medium": WorldSize(12_000, 1_000, 400, 6),
+    "small": WorldSize(3_000, 200, 150, 10),
+    "medium": WorldSize(12_000, 1_000, 400, 3),
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class World:
     """A generated world. ``items`` holds the latent attributes and the text (``ltr.world.catalog``);
-    ``users`` and ``queries`` are in id order. Relevance is computed on demand and cached per user."""
+    ``users`` and ``queries`` are in id order. Relevance is computed on demand and cached per user.
+    Compared by identity (a DataFrame has no single truth value); compare ``items``/``users`` instead."""
 
     size: str
     seed: int
@@ -79,10 +82,10 @@ class World:
     def _doc_index(self) -> dict[str, int]:
         return self._memo("docs", lambda: {d: i for i, d in enumerate(self.doc_ids)})
 
-    def _memo(self, key: str, make):  # type: ignore[no-untyped-def]
+    def _memo(self, key: str, make: Callable[[], T]) -> T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        return self._cache[key]  # type: ignore[return-value]
 
     def taste(self, user_id: str) -> np.ndarray:
         """The user's taste match for every item, in [0, 1]."""
@@ -126,10 +129,38 @@ class World:
             p[i] = q.weight * interest
         return p / p.sum()
 
-    def write(self, directory: str | Path, *, images: bool = True) -> Path:
+    def likely_pairs(self, per_user: int = 0) -> list[tuple[str, str]]:
+        """(user_id, qid) pairs: every user's ``per_user`` most likely queries (all queries when 0)."""
+        pairs = []
+        for user in self.users:
+            qids = [q.qid for q in self.queries]
+            if per_user:
+                top = np.argsort(-self.query_probabilities(user.user_id), kind="stable")[:per_user]
+                qids = [qids[i] for i in sorted(top)]
+            pairs.extend((user.user_id, qid) for qid in qids)
+        return pairs
+
+    def truth(self, pairs: Iterable[tuple[str, str]]) -> pd.DataFrame:
+        """The true grades >= 1 of the given (user_id, qid) pairs: columns ``user_id, qid, doc_id, grade``
+        (an absent row is grade 0). For evaluating the searches of a period, pass their pairs."""
+        frames = []
+        doc_ids = self.doc_ids
+        for user_id, qid in dict.fromkeys(pairs):
+            g = self.grades(user_id, qid)
+            hits = np.flatnonzero(g > 0)
+            frames.append(pd.DataFrame({"user_id": user_id, "qid": qid, "doc_id": doc_ids[hits],
+                                        "grade": g[hits].astype(np.int64)}))
+        if not frames:
+            return pd.DataFrame({"user_id": [], "qid": [], "doc_id": [], "grade": []})
+        return pd.concat(frames, ignore_index=True)
+
+    def write(self, directory: str | Path, *, images: bool = True,
+              truth_pairs: Iterable[tuple[str, str]] | None = None) -> Path:
         """Write ``catalog.jsonl`` (indexer format; ``image`` relative to ``directory``), ``images/*.png``,
-        ``users.jsonl``, ``queries.jsonl``, ``truth.csv`` (``user_id,qid,doc_id,grade``, grades >= 1 only:
-        an absent row is grade 0) and ``world.json`` (size, seed, counts). Returns ``directory``."""
+        ``users.jsonl``, ``queries.jsonl``, ``truth.csv`` (see :meth:`truth`; for ``truth_pairs``, by
+        default each user's most likely queries: all of them for ``tiny``, see
+        :attr:`WorldSize.truth_queries_per_user`) and ``world.json`` (size, seed, counts). Returns
+        ``directory``."""
         root = Path(directory)
         (root / "images").mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -150,32 +181,16 @@ class World:
         with open(root / "queries.jsonl", "w", encoding="utf-8") as out:
             for query in self.queries:
                 out.write(json.dumps(query.to_dict()) + "\n")
-        rows = self._write_truth(root / "truth.csv", spec.truth_queries_per_user)
+        truth = self.truth(self.likely_pairs(spec.truth_queries_per_user) if truth_pairs is None
+                           else truth_pairs)
+        truth.to_csv(root / "truth.csv", index=False)
+        rows = len(truth)
         (root / "world.json").write_text(json.dumps({
             "size": self.size, "seed": self.seed, "items": len(self.items), "users": len(self.users),
             "queries": len(self.queries), "truth_rows": rows}, indent=2) + "\n")
         log.info("wrote world %s/seed %d to %s in %.1fs (%d items, %d truth rows)", self.size, self.seed,
                  root, time.perf_counter() - started, len(self.items), rows)
         return root
-
-    def _write_truth(self, path: Path, per_user: int) -> int:
-        doc_ids = self.doc_ids
-        rows = 0
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["user_id", "qid", "doc_id", "grade"])
-            for user in self.users:
-                qids = [q.qid for q in self.queries]
-                if per_user:
-                    top = np.argsort(-self.query_probabilities(user.user_id), kind="stable")[:per_user]
-                    qids = [qids[i] for i in sorted(top)]
-                for qid in qids:
-                    g = self.grades(user.user_id, qid)
-                    hits = np.flatnonzero(g > 0)
-                    writer.writerows(zip([user.user_id] * len(hits), [qid] * len(hits), doc_ids[hits],
-                                         g[hits].tolist()))
-                    rows += len(hits)
-        return rows
 
 
 def generate_world(size: str = "tiny", seed: int = 0) -> World:

@@ -88,3 +88,14 @@ def test_text_alone_loses_to_intent_which_loses_to_taste(tiny_world: World) -> N
     assert text < intent - 0.08  # image-only style and colour, synonyms and typos: text misses some
     assert intent < personal - 0.25  # taste decides the grade among the items the query allows
     assert personal > 0.99
+
+
+def test_truth_frame_for_chosen_pairs(tiny_world: World) -> None:
+    u, q = tiny_world.users[1].user_id, tiny_world.queries[2].qid
+    frame = tiny_world.truth([(u, q), (u, q)])  # a repeated pair counts once
+    assert list(frame.columns) == ["user_id", "qid", "doc_id", "grade"]
+    g = tiny_world.grades(u, q)
+    assert len(frame) == int((g > 0).sum()) and frame["grade"].min() >= 1
+    assert frame["grade"].sum() == int(g.sum())
+    assert len(tiny_world.likely_pairs(3)) == 3 * len(tiny_world.users)
+    assert len(tiny_world.likely_pairs()) == len(tiny_world.users) * len(tiny_world.queries)

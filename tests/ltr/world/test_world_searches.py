@@ -141,3 +141,19 @@ def test_any_catalogue_users_and_searches() -> None:
     assert ctr[0::2].sum() > 3 * ctr[1::2].sum()  # the matching results (even ranks) get the clicks
     default = simulate_searches(items, ranker, 50, seed=3)  # users and queries made from the catalogue
     assert len(default) == 50 and len(default.users) == 200
+
+
+def test_any_catalogue_with_a_ranker_that_returns_bare_ids() -> None:
+    """Without scores, the simulator's own text match says which results fit the query."""
+    items = _icecat_like(seed=4)
+    ids, rng = items["id"].to_numpy(), np.random.default_rng(1)
+    leaf = items["category"].str.split(" > ").str[-1].str.lower().to_numpy()
+
+    def ranker(user: User, query: Query) -> list[str]:
+        match = leaf == query.text.split()[-1]
+        good, bad = rng.permutation(ids[match])[:10], rng.permutation(ids[~match])[:10]
+        return [d for g, b in zip(good, bad) for d in (g, b)]
+    queries = [q for q in queries_for_catalog(items, 12, seed=1) if q.kind != "brand_only"]
+    sims = simulate_searches(items, ranker, 600, queries=queries, seed=5, n_users=20)
+    ctr = sims.session_log().clicks[:, :10].mean(axis=0)
+    assert ctr[0::2].sum() > 3 * ctr[1::2].sum()

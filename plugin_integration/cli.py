@@ -25,6 +25,7 @@ from .cli_ltr import featureset, store
 from .cli_models import model
 from .cli_search import search
 from .cli_serve import serve
+from .cli_simulate import clicks
 from .cli_support import translate_errors
 from .client import make_client
 
@@ -69,6 +70,6 @@ def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) 
 
 # The command groups of each package (each lives next to the code it drives).
 for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, features, train, model,
-                 search, evaluate, demo):
+                 search, evaluate, demo, clicks):
     main.add_command(_command)
 featureset.add_command(featureset_init)

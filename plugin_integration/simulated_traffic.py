@@ -7,8 +7,9 @@ its ``_meta``), or a stored LTR model (the first stage rescored with ``sltr``, :
 with the user's stored profile when the model's featureset reads user params). It returns bare ids, so a
 catalogue's clicks follow the simulator's own text match, never the ranker's opinion of itself.
 
-Answers are cached by what they depend on: the query text, plus the user for a personal model. Rankings that
-depend on the query alone are searched up front in ``_msearch`` batches (:meth:`ClusterRanker.prepare`).
+Answers are cached by what they depend on: the query text, plus the user for a personal model (one whose
+featureset reads user params; it needs the ``users`` index of profiles). Rankings that depend on the query
+alone are searched up front in ``_msearch`` batches (:meth:`ClusterRanker.prepare`).
 :func:`catalogue_items` and :func:`check_world` read the index's items for the catalogue path and check that
 a generated world is the one indexed.
 """
@@ -70,10 +71,10 @@ class ClusterRanker:
         self.hybrid_weight, self.batch_size = hybrid_weight, batch_size
         fields = index_fields(client, alias)  # an unknown alias fails here, with its hint
         self.model = None if ranker in BASELINES else ranker
-        self.personal = False
+        user_params: list[str] = []
         if self.model is not None:
             stored = _stored_model(client, self.model, store)
-            self.personal = bool(set(stored.featureset.params if stored.featureset else ()) - QUERY_PARAMS)
+            user_params = sorted(set(stored.featureset.params if stored.featureset else ()) - QUERY_PARAMS)
         needs_encoder = ranker != "bm25"
         self.encoders = _CachedQueryEncoders(QueryEncoders.for_index(fields.meta) if needs_encoder
                                              else QueryEncoders(None, None))
@@ -82,6 +83,12 @@ class ClusterRanker:
                              "(or no text encoder in its _meta): load the catalogue with one (mmltr index "
                              f"load CATALOG --alias {alias} --text-encoder minilm), or use --ranker bm25")
         self.searcher = Searcher(client, alias, encoders=self.encoders, store=store)
+        self.personal = bool(user_params)
+        if self.personal and self.searcher.profiles.context(None) is None:
+            raise ValueError(f"--ranker {ranker!r} reads user params ({', '.join(user_params)}) and the "
+                             f"cluster has no {self.searcher.profiles.index!r} index of profiles: build them "
+                             "first (mmltr profiles build LOG), or rank with a model of a featureset without "
+                             "user features (mmltr featureset init --no-personal)")
         self._answers: dict[Hashable, list[str]] = {}
         self.searches = 0  # cluster searches sent
 

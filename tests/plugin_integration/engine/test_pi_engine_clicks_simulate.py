@@ -16,12 +16,13 @@ from ltr.logs import read_click_log
 from ltr.world import World, generate_world
 
 MODEL = "items_fused__linear"
+PERSONAL = "items_personal__linear"
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A node holding the tiny world (``items``, hashing text vectors), a linear model on its fused
-    featureset, and an Icecat subset without text vectors (``icecat``)."""
+    featureset and one on its personal featureset, and an Icecat subset without text vectors (``icecat``)."""
     root = tmp_path_factory.mktemp("simulate")
     world = generate_world("tiny", seed=0)
     world.write(root / "world", images=False)
@@ -40,6 +41,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (root / "linear.json").write_text(json.dumps({"rating": 1.0, "popularity": 0.3, "bm25_title": 0.2}))
     ok("model", "upload", str(root / "linear.json"), "--featureset", "items_fused", "--type", "model/linear",
        "--name", MODEL)
+    ok("featureset", "init", "-o", str(root / "personal.yaml"), "--personal", "--name", "items_personal")
+    ok("featureset", "push", str(root / "personal.yaml"))
+    (root / "personal.json").write_text(json.dumps({"affinity_category": 1.0, "price_fit": 0.5,
+                                                    "bm25_title": 0.2}))
+    ok("model", "upload", str(root / "personal.json"), "--featureset", "items_personal", "--type",
+       "model/linear", "--name", PERSONAL)
     (root / "icecat").mkdir()
     icecat_subset(root / "icecat", 10, 150)
     ok("index", "load", str(root / "icecat" / "catalog.jsonl"), "--alias", "icecat", "--text-encoder", "none",
@@ -132,6 +139,7 @@ def test_a_catalogue_without_world(env: dict[str, Any]) -> None:
     (("--ranker", "no_such_model"), "neither bm25, hybrid nor a stored model: see mmltr model list"),
     (("--alias", "icecat", "--ranker", "hybrid"), "needs a text vector"),
     (("--alias", "icecat", "--world", "WORLD"), "load the world's catalogue: mmltr index load"),
+    (("--ranker", PERSONAL), "has no 'users' index of profiles: build them first (mmltr profiles build LOG)"),
 ])
 def test_errors_name_the_input_and_the_fix(env: dict[str, Any], args: tuple[str, ...], message: str) -> None:
     args = tuple(str(env["root"] / "world") if a == "WORLD" else a for a in args)
@@ -139,3 +147,17 @@ def test_errors_name_the_input_and_the_fix(env: dict[str, Any], args: tuple[str,
                      "--no-progress", *args)
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_personal_model_ranks_per_user_once_profiles_exist(env: dict[str, Any]) -> None:
+    """Last in the module: it writes the users index (and CF vectors onto the items)."""
+    world = ["--world", str(env["root"] / "world"), "--seed", "2"]
+    log, _ = _simulate(env, "for-profiles.jsonl", *world, "--searches", "600")
+    env["ok"]("profiles", "build", str(log), "-o", str(env["root"] / "profiles.parquet"), "--factors", "4")
+    log, output = _simulate(env, "personal.jsonl", *world, "--searches", "200", "--ranker", PERSONAL)
+    assert f"{PERSONAL} on items" in output
+    searches, _ = _lines(log)
+    lists = defaultdict(set)
+    for s in searches:
+        lists[s["query"]].add(tuple(s["results"]))
+    assert sum(len(shown) > 1 for shown in lists.values()) >= 5  # one query, several users, other lists

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .base_choice import train_with_base
+from .base_score import BaseScore
+from .base_score import predict as predict_with_base
 from .train import train
 
 INNER_FOLDS = 5
@@ -29,26 +32,36 @@ class FoldModel:
     booster: Any
     record: Mapping[str, Any]
 
+    @property
+    def base(self) -> BaseScore | None:
+        return BaseScore.from_dict(self.record.get("base_score"))
+
 
 def fold_models(table: pd.DataFrame, feature_names: Sequence[str], splits: Sequence[tuple[Sequence[str],
-                Sequence[str]]], *, params: Mapping[str, Any] | None = None) -> list[FoldModel]:
-    """One model per ``(train_qids, test_qids)``, trained on the rows of ``train_qids`` only."""
+                Sequence[str]]], *, params: Mapping[str, Any] | None = None, base: bool = True) -> list[FoldModel]:
+    """One model per ``(train_qids, test_qids)``, trained on the rows of ``train_qids`` only; with ``base``,
+    boosting from a base score chosen on those rows (:mod:`ltr.base_choice`)."""
     qids = table["qid"].astype(str)
     models = []
     for i, (train_qids, test_qids) in enumerate(splits):
         rows = table[qids.isin(set(map(str, train_qids)))].reset_index(drop=True)
         inner = INNER_FOLDS if rows["qid"].nunique() >= MIN_INNER_QUERIES else 0
-        result = train(rows, list(feature_names), params=dict(params or {}), folds=inner)
+        if base and inner:
+            result = train_with_base(rows, list(feature_names), params=dict(params or {}), folds=inner)
+        else:
+            result = train(rows, list(feature_names), params=dict(params or {}), folds=inner)
         models.append(FoldModel(i, tuple(map(str, train_qids)), tuple(map(str, test_qids)), result.booster,
                                 result.record))
     return models
 
 
-def predict(booster: Any, frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
-    """The model's scores of ``frame``'s rows (feature columns by name, in the model's order)."""
+def predict(model: FoldModel, frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
+    """The model's scores of ``frame``'s rows (trees plus its base; feature columns by name, in the model's
+    order)."""
     if frame.empty:
         return np.zeros(0)
-    return np.asarray(booster.predict(frame[list(feature_names)].to_numpy(np.float64)), dtype=np.float64)
+    return predict_with_base(model.booster, frame[list(feature_names)].to_numpy(np.float64), feature_names,
+                             model.base)
 
 
 def held_out_scores(models: Sequence[FoldModel], frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:
@@ -58,7 +71,7 @@ def held_out_scores(models: Sequence[FoldModel], frame: pd.DataFrame, feature_na
     for model in models:
         mask = np.isin(qids, np.array(model.test_qids, dtype=object))
         if mask.any():
-            scores[mask] = predict(model.booster, frame[mask], feature_names)
+            scores[mask] = predict(model, frame[mask], feature_names)
     return scores
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .base_score import BaseScore, predict
 from .convert import convert, definition_json
 from .feature_table import Table, TrainingError, validate
 from .folds import grouped_folds, inner_validation, time_blocks, timestamps_as_float
@@ -52,6 +53,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 NUM_BOOST_ROUND = 1000
+SMALL_TABLE_ROWS = 50_000
 EARLY_STOPPING_ROUNDS = 50
 INNER_FRACTION = 0.2
 
@@ -82,7 +84,7 @@ def ndcg_at(scores: np.ndarray, grades: np.ndarray, sizes: np.ndarray, k: int) -
     return total / max(len(sizes), 1)
 
 
-def _dataset(lgb: Any, table: Table, groups: np.ndarray, use_position: bool) -> Any:
+def _dataset(lgb: Any, table: Table, groups: np.ndarray, use_position: bool, base: BaseScore | None) -> Any:
     rows = np.concatenate([np.arange(s, s + n) for s, n in zip(table.group_starts()[groups],
                                                                 table.group_sizes[groups])]) \
         if len(groups) != len(table.group_sizes) else slice(None)
@@ -90,36 +92,44 @@ def _dataset(lgb: Any, table: Table, groups: np.ndarray, use_position: bool) -> 
                               "free_raw_data": True}
     if use_position:
         kwargs["position"] = table.frame["position"].to_numpy(np.int64)[rows]
+    if base is not None:
+        kwargs["init_score"] = base.values(table.X[rows], table.feature_names)
     return lgb.Dataset(table.X[rows], feature_name=table.feature_names, **kwargs)
 
 
 def _fit(lgb: Any, params: dict[str, Any], table: Table, groups: np.ndarray, rounds: int,
-         stopping: int | None, times: np.ndarray | None, use_position: bool) -> tuple[Any, int]:
+         stopping: int | None, times: np.ndarray | None, use_position: bool,
+         base: BaseScore | None = None) -> tuple[Any, int]:
     """Train on ``groups``; with ``stopping``, choose the tree count on an inner split of them, then refit."""
     if stopping is None:
-        return lgb.train(params, _dataset(lgb, table, groups, use_position), num_boost_round=rounds), rounds
+        return lgb.train(params, _dataset(lgb, table, groups, use_position, base), num_boost_round=rounds), rounds
     qids = [table.group_qids()[g] for g in groups]
     inner = inner_validation(qids, INNER_FRACTION, None if times is None else times[groups])
-    train_set = _dataset(lgb, table, groups[~inner], use_position)
-    valid_set = _dataset(lgb, table, groups[inner], False)
+    train_set = _dataset(lgb, table, groups[~inner], use_position, base)
+    valid_set = _dataset(lgb, table, groups[inner], False, base)
     p = {**params, "metric": "ndcg", "eval_at": [10]}
     booster = lgb.train(p, train_set, num_boost_round=rounds, valid_sets=[valid_set],
                         callbacks=[lgb.early_stopping(stopping, first_metric_only=True, verbose=False)])
     best = max(int(booster.best_iteration or booster.current_iteration()), 1)
-    return lgb.train(params, _dataset(lgb, table, groups, use_position), num_boost_round=best), best
+    return lgb.train(params, _dataset(lgb, table, groups, use_position, base), num_boost_round=best), best
 
 
 def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None = None, *,
           params: dict[str, Any] | None = None, folds: int = 5, num_boost_round: int = NUM_BOOST_ROUND,
           early_stopping_rounds: int | None = EARLY_STOPPING_ROUNDS, plugin_version: str | None = None,
-          max_grade: int = 4, defaults: bool = True) -> TrainResult:
+          max_grade: int = 4, defaults: bool = True, base: BaseScore | None = None) -> TrainResult:
     """Train a LambdaMART ranker; ``params`` override :data:`DEFAULT_PARAMS` (LightGBM names); with
-    ``defaults=False`` only ``params`` are used (plus ``objective=lambdarank`` when absent)."""
+    ``defaults=False`` only ``params`` are used (plus ``objective=lambdarank`` when absent). With ``base``, the
+    trees boost from ``base.weight * base.feature`` (:mod:`ltr.base_score`); fold metrics score trees + base."""
     import lightgbm as lgb
 
     data = validate(table, feature_names, max_grade=max_grade)
     merged = {**(DEFAULT_PARAMS if defaults else {"objective": "lambdarank"}), **(params or {})}
     merged.pop("num_iterations", None)
+    if not any(k in merged for k in ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")):
+        # one thread for small tables: OpenMP's threads cost more than they give there, and on a shared
+        # machine they spin (measured: 48 fits of a 300-row table took 53 s with 2 threads, 18 s with 1)
+        merged["num_threads"] = 1 if len(data.frame) < SMALL_TABLE_ROWS else 0
     for key in ("categorical_feature", "categorical_column"):
         if merged.get(key) not in (None, "", []):
             raise TrainingError(f"params set {key}={merged[key]!r}; categorical splits cannot be converted for "
@@ -149,11 +159,11 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
                 raise TrainingError(f"fold {i} has {len(tr)} training and {len(te)} test queries; use fewer "
                                     f"folds than --folds {folds} for {len(set(qids))} queries")
             booster, best = _fit(lgb, merged, data, tr, num_boost_round, early_stopping_rounds, times,
-                                 use_position)
+                                 use_position, base)
             chosen.append(best)
             rows = np.concatenate([np.arange(s, s + n) for s, n in zip(data.group_starts()[te],
                                                                       data.group_sizes[te])])
-            scores = booster.predict(data.X[rows])
+            scores = predict(booster, data.X[rows], data.feature_names, base)
             grades, sizes = data.grade[rows], data.group_sizes[te]
             fold_metrics.append({"fold": i, "train_queries": int(len(tr)), "test_queries": int(len(te)),
                                  "trees": best, **{f"ndcg@{k}": ndcg_at(scores, grades, sizes, k)
@@ -161,13 +171,13 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
     everything = np.arange(n_groups)
     if chosen:
         final_rounds = int(np.median(chosen))
-        booster, _ = _fit(lgb, merged, data, everything, final_rounds, None, times, use_position)
+        booster, _ = _fit(lgb, merged, data, everything, final_rounds, None, times, use_position, base)
     elif early_stopping_rounds is not None and n_groups >= 2:
         booster, final_rounds = _fit(lgb, merged, data, everything, num_boost_round, early_stopping_rounds,
-                                     times, use_position)
+                                     times, use_position, base)
     else:
         final_rounds = num_boost_round
-        booster, _ = _fit(lgb, merged, data, everything, num_boost_round, None, times, use_position)
+        booster, _ = _fit(lgb, merged, data, everything, num_boost_round, None, times, use_position, base)
     record = {
         "data": {"sha256": data.sha256, "source": data.source, "rows": int(data.X.shape[0]),
                  "queries": n_groups, "dropped_single_document_queries": len(data.dropped_single),
@@ -178,6 +188,7 @@ def train(table: pd.DataFrame | str | Path, feature_names: Sequence[str] | None 
                   "early_stopping": None if early_stopping_rounds is None else
                   {"metric": "ndcg@10", "rounds": early_stopping_rounds, "inner_fraction": INNER_FRACTION}},
         "position_debiased": use_position,
+        "base_score": None if base is None else base.to_dict(),
         "folds": fold_metrics,
         "mean": {k: float(np.mean([m[k] for m in fold_metrics])) for k in ("ndcg@1", "ndcg@3", "ndcg@5",
                                                                              "ndcg@10")} if fold_metrics else {},

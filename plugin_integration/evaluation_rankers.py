@@ -154,13 +154,14 @@ def _ltr(plan: Plan, out: Rankers) -> None:
         return
     assert plan.splits is not None
     candidates = _candidates(plan) if plan.protocol == "retrieval" else plan.table
+    training = plan.table if plan.protocol == "rerank" else _with_unjudged(plan, candidates)
     variants = [("ltr", names)]
     personal = personal_features(names)
     if personal:
         variants.append(("ltr_nonpersonal", [n for n in names if n not in personal]))
     for ranker, features in variants:
         plan.progress(f"{ranker}: training {len(plan.splits)} fold models on {len(features)} features")
-        models = cv_ranking.fold_models(plan.table.drop(columns=["key"]), features, plan.splits, params=plan.params)
+        models = cv_ranking.fold_models(training.drop(columns=["key"]), features, plan.splits, params=plan.params)
         scores = cv_ranking.held_out_scores(models, candidates, features)
         out.runs[ranker] = Run.from_scores(zip(candidates["key"], candidates["doc_id"].astype(str), scores))
         if ranker == "ltr":
@@ -194,6 +195,19 @@ def _candidates(plan: Plan) -> pd.DataFrame:
                          columns=["key", "doc_id", *logged.feature_names])
     frame["qid"] = frame["key"].map(plan.groups.qid)
     return frame
+
+
+def _with_unjudged(plan: Plan, candidates: pd.DataFrame) -> pd.DataFrame:
+    """The judged table plus every first-stage candidate that was not judged, as grade 0: what a retrieval
+    model must learn to push down is what the first stage brings, not only the judged pools (the fold models
+    trained on the pools alone ranked Icecat's candidates at 0.510 NDCG@10, below BM25's 0.657)."""
+    judged = set(zip(plan.table["key"], plan.table["doc_id"].astype(str)))
+    extra = candidates[[(k, str(d)) not in judged for k, d in zip(candidates["key"], candidates["doc_id"])]].copy()
+    extra["grade"] = 0
+    if "user_id" in plan.table:
+        extra["user_id"] = extra["key"].map(plan.groups.user)
+    columns = [c for c in plan.table.columns if c in extra.columns]
+    return pd.concat([plan.table, extra[columns]], ignore_index=True).sort_values(["key"], kind="stable")
 
 
 def keyed_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,8 +22,14 @@ from rich.console import Console
 from rich.table import Table
 
 from indexer.query_encoders import QueryEncoders
-from ltr.evaluation import Evaluation, Qrels, evaluate_run, splits, summarize, verdict, write_outputs
+from ltr.cli_render import render_counterfactual
+from ltr.clickmodels import fit_click_model
+from ltr.evaluation import Evaluation, Qrels, Run, evaluate_run, splits, summarize, verdict, write_outputs
+from ltr.evaluation.counterfactual import estimate_from_clicks
+from ltr.join import join_events
 from ltr.judgments import read_judgments
+from ltr.logs import read_click_log
+from ltr.sessions import build_sessions
 
 from . import eval_records
 from . import models as models_mod
@@ -90,12 +96,15 @@ def print_table(console: Console, evaluation: Evaluation) -> None:
               help="Index recording each run (one document per ranker); '' records nothing.")
 @click.option("--device", default=None, help="Device of the query encoders (cpu, cuda).")
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Searches per _msearch.")
+@click.option("--clicks", "clicks_path", type=click.Path(exists=True, path_type=Path), default=None, metavar="LOG",
+              help="Also estimate every ranker from this click log (JSONL or UBI): clipped IPS with the PBM's "
+                   "examination, and the share of each ranking the log never showed.")
 @click.pass_obj
 @friendly_errors
 def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | None, model: str | None,
              folds: int | None, protocol: str, profiles_path: Path | None, report_dir: Path, params_path: Path | None,
              depth: int, window: int, store: str | None, evals_index: str, device: str | None,
-             batch_size: int) -> None:
+             batch_size: int, clicks_path: Path | None) -> None:
     """Compare bm25, dense, hybrid and ltr on JUDGMENTS; exit 4 when ltr does not beat the best baseline."""
     if (model is None) == (folds is None):
         raise click.UsageError("give exactly one of --model NAME (an uploaded model) or --folds K (cross-validate)")
@@ -148,6 +157,9 @@ def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | 
                "verdict": v.text, "exit_code": v.exit_code}
     metrics_path = report_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) | {"details": details}
+    if clicks_path is not None:
+        err.print(f"[dim]clicks: estimating every ranker from {clicks_path}[/dim]")
+        metrics["clicks"] = click_estimates(clicks_path, rankers.runs, groups, console)
     metrics_path.write_text(json.dumps(metrics, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     print_table(console, evaluation)
     for note in rankers.notes:
@@ -167,6 +179,28 @@ def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | 
     console.print(f"verdict: {v.text}")
     if v.exit_code:
         raise click.exceptions.Exit(v.exit_code)
+
+
+def click_estimates(log_path: Path, runs: dict[str, Run], groups: JudgedGroups, console: Console) -> dict[str, Any]:
+    """Each ranker's counterfactual estimate from the click log (``ltr.evaluation.counterfactual``), printed and
+    returned for ``metrics.json``. Rankings are matched to the log's searches by query text; a query judged for
+    several users is estimated with its first user's ranking (click estimates are per query)."""
+    click_log = read_click_log(log_path)
+    joined, join_report = join_events(click_log)
+    sessions, session_report = build_sessions(click_log, joined)
+    report = click_log.report.merge(join_report).merge(session_report)
+    by_query: dict[str, str] = {}
+    for key in groups.query:
+        by_query.setdefault(groups.query[key], key)
+    per_query = {name: Run({q: run[k] for q, k in by_query.items() if k in run}) for name, run in runs.items()}
+    pbm = fit_click_model("pbm", sessions)
+    results = estimate_from_clicks(sessions, per_query, model=pbm)
+    render_counterfactual(results, 10)
+    if report.n_rejected:
+        console.print(f"note: {report.n_rejected:,} click-log rows were rejected while reading {log_path} "
+                      "(mmltr clickmodel fit LOG writes the details)")
+    return {"log": str(log_path), "click_model": "pbm", "propensities": pbm.report.convergence(),
+            "rejected_rows": report.n_rejected, "rankers": {n: r.as_dict() for n, r in results.items()}}
 
 
 def _served_gain(data_dir: Path, model: str | None) -> dict[str, float] | None:

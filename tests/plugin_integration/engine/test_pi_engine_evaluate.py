@@ -40,6 +40,7 @@ class Setup:
     data_dir: Path
     judgments: pd.DataFrame
     results: dict[str, Result] = field(default_factory=dict)
+    clicked_queries: int = 0
 
     def run(self, *args: str, expect: int | None = 0) -> Result:
         result = run_cli(self.data_dir, *args)
@@ -75,11 +76,35 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     r["model"] = s.run("evaluate", judgments, "--model", model, "--report", str(root / "model_rerank"), expect=None)
     r["model_retrieval"] = s.run("evaluate", judgments, "--model", model, "--protocol", "retrieval",
                                  "--report", str(root / "model_retrieval"), expect=None)
+    s.clicked_queries = _click_log(s.judgments, root / "clicks.jsonl")
+    r["clicks"] = s.run("evaluate", judgments, "--folds", str(FOLDS), "--clicks", str(root / "clicks.jsonl"),
+                        "--evals-index", "", "--report", str(root / "clicks"), expect=None)
     (root / "constant.yaml").write_text(CONSTANT_FS, encoding="utf-8")
     s.run("featureset", "push", str(root / "constant.yaml"))
     r["constant"] = s.run("evaluate", judgments, "--featureset", "constant_only", "--folds", str(FOLDS),
                           "--report", str(root / "constant"), expect=None)
     yield s
+
+
+def _click_log(judgments: pd.DataFrame, path: Path) -> int:
+    """Three searches per judged query, each showing the whole judged pool (sorted by doc id, rotated), with a
+    click on every document graded >= 2 in the top 8 (examined) and nothing else. Returns the number of queries
+    with a click."""
+    lines, t, clicked = [], 1_700_000_000, set()
+    for qid, pool in judgments.groupby("qid", sort=True):
+        docs = sorted(pool.doc_id.astype(str))
+        grade = dict(zip(pool.doc_id.astype(str), pool.grade))
+        for rep in range(3):
+            shown = docs[rep:] + docs[:rep]
+            sid = f"{qid}-{rep}"
+            t += 100
+            lines.append({"type": "search", "search_id": sid, "user_id": f"u{rep}", "session_id": sid,
+                          "query": str(pool["query"].iloc[0]), "results": shown, "timestamp": t})
+            lines.extend({"type": "click", "search_id": sid, "user_id": f"u{rep}", "doc_id": d, "timestamp": t + 5}
+                         for d in shown[:8] if grade[d] >= 2)
+            clicked.update(qid for d in shown[:8] if grade[d] >= 2)
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return len(clicked)
 
 
 def _ndcg10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -226,3 +251,23 @@ def test_table_and_record(setup: Setup) -> None:
     m = setup.metrics("rerank")
     for d in rerank:
         assert d["ndcg@10"] == pytest.approx(m["rankers"][d["ranker"]]["ndcg@10"]["mean"])
+
+
+def test_click_estimates_sit_beside_the_judged_metrics(setup: Setup) -> None:
+    result, m = setup.results["clicks"], setup.metrics("clicks")
+    assert result.exit_code in (0, EXIT_NOT_BETTER), result.output
+    assert "Counterfactual estimate from clicks" in result.output and "unshown@10" in result.output
+    clicks = m["clicks"]
+    assert clicks["click_model"] == "pbm" and clicks["rejected_rows"] == 0
+    assert set(clicks["rankers"]) == set(RANKERS)
+    for name, est in clicks["rankers"].items():
+        # every ranked document of a judged pool was shown by the log: nothing is unshown, nothing is guessed
+        assert est["unshown@10"] == 0.0, name
+        assert est["queries"] == setup.clicked_queries and 0.0 < est["ndcg@10"]["mean"] <= 1.0
+        assert est["queries"] + est["queries_without_clicks"] + est["queries_not_in_log"] == N_QUERIES
+        assert est["lower"]["mean"] == pytest.approx(est["ndcg@10"]["mean"])
+    # each ranker's own ranking is estimated (they differ), and a ranker's per-query values are bounded
+    estimated = {n: clicks["rankers"][n]["ndcg@10"]["mean"] for n in RANKERS}
+    assert len({round(v, 6) for v in estimated.values()}) > 1
+    for est in clicks["rankers"].values():
+        assert est["lower"]["mean"] <= est["ndcg@10"]["mean"] + 1e-9 <= est["upper"]["mean"] + 2e-9

@@ -44,9 +44,49 @@ class CliContext:
         return self._client
 
 
+GLOBAL_OPTIONS = ("--cluster", "--data-dir")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``mmltr index load X --data-dir D`` means ``mmltr --data-dir D index load X``: the global options are
+    moved before the subcommand wherever they are written (users put them last, as with ``serve``). Stops at
+    ``--``; a command's own ``--data-dir`` (``serve``) reads the global one when not given."""
+    front: list[str] = []
+    rest: list[str] = []
+    i, seen_command = 0, False
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest.extend(args[i:])
+            break
+        name = token.split("=", 1)[0]
+        if seen_command and name in GLOBAL_OPTIONS:
+            if "=" in token:
+                front.append(token)
+                i += 1
+                continue
+            if i + 1 < len(args):
+                front.extend(args[i:i + 2])
+                i += 2
+                continue
+        if not token.startswith("-"):
+            seen_command = True
+        elif not seen_command and name in GLOBAL_OPTIONS and "=" not in token:
+            front.extend(args[i:i + 2])
+            i += 2
+            continue
+        (rest if seen_command else front).append(token)
+        i += 1
+    return front + rest
+
+
 class _Group(click.Group):
     """Root group: errors raised anywhere below end as one message and exit code 1, never a traceback
-    (the translation of :func:`.cli_support.error_message`)."""
+    (the translation of :func:`.cli_support.error_message`); global options are accepted after the subcommand
+    too (:func:`hoist_global_options`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args)))
 
     def invoke(self, ctx: click.Context) -> Any:
         return translate_errors(lambda: super(_Group, self).invoke(ctx))

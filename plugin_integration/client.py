@@ -48,4 +48,6 @@ def serve_embedded_node(data_dir: str | os.PathLike[str], host: str, port: int, 
     check_bind_host(host, allow_remote)
     node = open_node(str(data_dir))
     server = make_server(node, host, port, allow_remote=allow_remote)
+    bound_host, bound_port = server.server_address[:2]
+    node.storage.describe_owner(f"mmltr serve at http://{bound_host}:{bound_port}")
     return node, server

@@ -62,14 +62,23 @@ class Storage:
             handle.seek(0)
             owner = handle.read().strip() or "another process"
             handle.close()
-            raise DataDirLocked(
-                f"the data directory {data_dir} is in use by {owner}; stop it, or talk to it over HTTP with "
-                f"--cluster http://127.0.0.1:9200 if it is `mmltr serve`") from None
+            url = owner.split(" at ", 1)[1].split()[0] if " at http" in owner else None
+            how = (f"talk to it over HTTP with --cluster {url}" if url else
+                   "if it is `mmltr serve`, talk to it over HTTP with --cluster and the URL it printed")
+            raise DataDirLocked(f"the data directory {data_dir} is in use by {owner}; stop it, or {how}") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         self._lock_file = handle
+
+    def describe_owner(self, description: str) -> None:
+        """Say who holds the data directory (e.g. the server's URL), for the message another process gets."""
+        if self._lock_file is not None:
+            self._lock_file.seek(0)
+            self._lock_file.truncate()
+            self._lock_file.write(f"{description} (pid {os.getpid()})")
+            self._lock_file.flush()
 
     def close(self) -> None:
         with self._lock:

@@ -1,66 +1,163 @@
-"""``mmltr demo``: the main job on the embedded default.
+"""``mmltr demo``: the whole personal, multimodal LTR loop on a generated world, judged by its true relevance.
 
-It indexes a bundled sample of the Icecat catalogue with the indexer (BM25 fields plus MiniLM text vectors,
-versioned index behind an alias), then runs the first stage mmltr serves from (``bool.should`` of a BM25
-``multi_match`` and a ``knn`` clause) next to plain BM25, so the effect of the vectors is visible. It can
-keep serving the node over HTTP afterwards. The LTR stages (judgments, features, training, ``sltr``
-rescoring) join the demo as they land. Product data: Icecat (icecat.biz), Open Content License.
+The stages are functions in :mod:`.demo_pipeline`, :mod:`.demo_models`, :mod:`.demo_evaluation` and
+:mod:`.demo_users`; this module runs them in order and prints each with its counts and seconds, the NDCG@10 table
+with intervals, ``ltr``'s gain over every other ranker, and one query for two users side by side. Files go
+under ``<data-dir>/demo/<size>/`` (the world, the training click log, judgments, profiles, models) and the report
+(``mmltr evaluate``'s format) to ``--report``.
 """
 from __future__ import annotations
 
-from importlib import resources
+import time
+from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from indexer.cache import EmbeddingCache
-from indexer.encoders.base import load_encoder
-from indexer.pipeline import LoadOptions, load_catalog
-from indexer.schema import TITLE
+from indexer.cli_render import load_progress
 
+from . import demo_evaluation as de
+from . import demo_models as dm
+from . import demo_pipeline as dp
+from . import served_models
 from .cli_serve import serve
 from .cluster_info import detect
-from .queries import first_stage
+from .demo_users import TwoUsers, two_users
+from .featuresets import fetch
 
-ALIAS = "demo-products"
-QUERIES = ("laptop", "usb cable", "wireless mouse", "toner", "headphones")
+STAGES = 7
 
 
-def _top(client: Any, query: dict[str, Any], size: int = 3) -> list[tuple[float, str, str]]:
-    res = client.search(index=ALIAS, body={"size": size, "_source": [TITLE], "query": query})
-    return [(hit["_score"], hit["_id"], hit["_source"][TITLE]) for hit in res["hits"]["hits"]]
+def _stage(console: Console, i: int, title: str, detail: str, seconds: float) -> None:
+    console.print(f"[bold][{i}/{STAGES}][/bold] {title}: {detail} [dim]({seconds:.1f} s)[/dim]")
+
+
+def _ndcg_table(stage: de.EvaluationStage) -> Table:
+    ev = stage.evaluation
+    table = Table(title=f"NDCG@10, true relevance, {stage.evaluated} pairs", title_justify="left")
+    table.add_column("ranker")
+    table.add_column("NDCG@10", justify="right")
+    table.add_column("95% CI", justify="right")
+    for name in de.RANKERS:
+        iv = ev.summary[name][de.PRIMARY]
+        table.add_row(name, f"{iv.mean:.4f}", f"[{iv.ci_low:.4f}, {iv.ci_high:.4f}]")
+    return table
+
+
+def _gains(console: Console, stage: de.EvaluationStage) -> None:
+    for gain in stage.gains:
+        t = gain.test
+        verdict = "significant" if gain.significant else "[yellow]NOT significant[/yellow]"
+        console.print(f"  ltr - {gain.other:<16} {t.mean_diff:+.4f} [{t.ci_low:+.4f}, {t.ci_high:+.4f}] "
+                      f"p={t.p_value:.3g}  {verdict}")
+
+
+def _user_table(view: Any) -> Table:
+    table = Table(title=f"user {view.user_id}: likes {view.taste}", title_justify="left", show_lines=False)
+    for column, justify in (("#", "right"), ("title", "left"), ("price", "right"), ("colour", "left"),
+                            ("score", "right"), ("true", "right"), ("top contributions", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for rank, hit in enumerate(view.hits, start=1):
+        contributions = "\n".join(f"{n} {v:+.2f}" for n, v in hit.contributions[:2])
+        table.add_row(str(rank), hit.title[:28], f"{hit.price:.0f}" if hit.price is not None else "-",
+                      hit.color or "-", f"{hit.score:.3f}", str(hit.grade), contributions)
+    return table
+
+
+def _two_users(console: Console, result: TwoUsers) -> None:
+    console.print(f"\nOne query, two users: {result.query!r} ranked by {result.model}")
+    for view in result.users:
+        console.print(_user_table(view))
 
 
 @click.command()
-@click.option("--encoder", default="minilm", show_default=True, help="Text encoder for the vectors.")
+@click.option("--size", type=click.Choice(list(dp.PLANS)), default="tiny", show_default=True,
+              help="World size: tiny (600 items, 40 users) | small (3,000, 200) | medium (12,000, 1,000).")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Report directory [default: <data-dir>/demo/<size>/report].")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the world and its traffic.")
+@click.option("--searches", type=click.IntRange(100), default=None,
+              help="Simulated searches [default: per size, tiny 6,000].")
+@click.option("--no-progress", is_flag=True, help="No live progress bars.")
 @click.option("--serve", "serve_after", is_flag=True, help="Keep serving the node over HTTP afterwards.")
 @click.option("--port", default=9200, show_default=True, type=int)
 @click.pass_obj
-def demo(obj: Any, encoder: str, serve_after: bool, port: int) -> None:
-    """Index a catalogue sample into the embedded node and compare BM25 with the hybrid first stage."""
+def demo(obj: Any, size: str, report_dir: Path | None, seed: int, searches: int | None, no_progress: bool,
+         serve_after: bool, port: int) -> None:
+    """Generate a world, learn from its clicks, and judge bm25, hybrid and the LTR models by its true relevance."""
+    started = time.perf_counter()
+    console = Console(highlight=False, width=min(Console().width, 100) if Console().is_terminal else 80)
+    plan = dp.PLANS[size] if searches is None else dp.Plan(searches, dp.PLANS[size].days, dp.PLANS[size].train_days,
+                                                            dp.PLANS[size].factors, dp.PLANS[size].window)
+    root = obj.data_dir / "demo" / size
+    root.mkdir(parents=True, exist_ok=True)
+    report_dir = report_dir or root / "report"
     client = obj.client()
     info = detect(client)
-    click.echo(f"cluster: {info.flavour} {info.version_text} (LTR missing-value behaviour: {info.ltr_missing_behaviour})")
-    text_encoder = load_encoder(encoder)
-    cache = EmbeddingCache(obj.data_dir / "embedding-cache.sqlite")
-    sample = resources.files("plugin_integration.sample").joinpath("icecat_sample.jsonl")
-    with resources.as_file(sample) as path:
-        report = load_catalog(client, path, text_encoder=text_encoder, cache=cache,
-                              options=LoadOptions(alias=ALIAS))  # the default text vector: title + description
-    click.echo(f"indexed {report.indexed} products into [{report.index}] behind alias [{ALIAS}] "
-               f"({report.rejected} rejected; {report.embed.text_cached} vectors from the cache)")
-    for text in QUERIES:
-        vector = text_encoder.encode([text])[0]
-        bm25 = _top(client, first_stage(text))
-        hybrid = _top(client, first_stage(text, vector, k=50))
-        click.echo(f"\n{text!r}")
-        for label, hits in (("BM25  ", bm25), ("hybrid", hybrid)):
-            for rank, (score, doc_id, title) in enumerate(hits):
-                head = label if rank == 0 else " " * len(label)
-                click.echo(f"  {head} {score:8.4f}  {doc_id:>9}  {title[:70]}")
-    click.echo("\nProduct data: Icecat (icecat.biz), Open Content License")
+    console.print(f"mmltr demo ({size}, seed {seed}) on {info.flavour} {info.version_text}; files in {root}")
+
+    w = dp.make_world(size, seed, root)
+    world = w.world
+    _stage(console, 1, "world", f"{len(world.items):,} items with images, {len(world.users):,} users, "
+           f"{len(world.queries):,} queries -> {w.directory}", w.seconds)
+
+    with load_progress(console, enabled=not no_progress) as progress:
+        ix = dp.index_world(client, w.directory, obj.data_dir, progress=progress)
+    _stage(console, 2, "index", f"{ix.indexed:,} items into {ix.index} behind {dp.ALIAS!r} (text {dp.TEXT_ENCODER}, "
+           f"image {ix.image_encoder}; {ix.rejected} rejected)", ix.seconds)
+
+    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=no_progress) as bar:
+        task = bar.add_task("simulate", total=plan.searches)
+        tr = dp.simulate(client, world, plan, root, seed, tick=lambda: bar.advance(task))
+    _stage(console, 3, "clicks", f"{plan.searches:,} bm25 searches over {plan.days:g} days, {tr.clicks:,} clicks; "
+           f"training days 1-{plan.train_days:g}: {len(tr.training):,} searches, evaluation: "
+           f"{len(tr.evaluation):,}", tr.seconds)
+
+    us = dp.learn_users(client, tr.log_path, root, plan)
+    _stage(console, 4, "judgments + profiles (training period)",
+           f"{us.judgments:,} per-user judgments in {us.groups:,} (user, query) groups; {us.profiles} profiles, "
+           f"{us.cf_items:,} CF item vectors", us.seconds)
+
+    ms = dm.train_models(client, dp.ALIAS, obj.data_dir, us.judgments_path, us.profiles_path, root)
+    detail = (f"logged {ms.logged_rows:,} rows ({ms.judged:,} judged + first-stage candidates as 0) in "
+              f"{ms.groups:,} groups")
+    for label, m in (("ltr", ms.personal), ("ltr_nonpersonal", ms.plain)):
+        check = "verify OK" if m.verified else "[red]verify FAILED[/red]"
+        detail += (f"\n      {label}: {len(m.features)} features, {m.trees} trees -> {m.name}; {check} "
+                   f"({m.verified_rows:,} rows, max |served - LightGBM| {m.max_error:.2g})")
+    _stage(console, 5, "train + upload + verify", detail, ms.seconds)
+
+    gain = _gain(obj.data_dir, ms.personal.name)
+    ev = de.evaluate_truth(client, dp.ALIAS, world, tr.evaluation, fetch(client, dm.PERSONAL_SET),
+                           us.profiles_path, {"ltr": ms.personal.name, "ltr_nonpersonal": ms.plain.name},
+                           report_dir, window=plan.window, feature_gain=gain)
+    _stage(console, 6, "evaluate", f"{ev.pairs:,} (user, query) pairs of the evaluation period, "
+           f"{ev.evaluated:,} with a relevant item; report -> {report_dir}", ev.seconds)
+    console.print(_ndcg_table(ev))
+    console.print("gain of ltr on NDCG@10 (paired; 95% CI; randomization p):")
+    _gains(console, ev)
+
+    t0 = time.perf_counter()
+    pair = two_users(client, dp.ALIAS, obj.data_dir, world, tr.evaluation, ms.personal.name)
+    _stage(console, 7, "two users", f"{pair.query!r}", time.perf_counter() - t0)
+    _two_users(console, pair)
+    console.print(f"\ndone in {time.perf_counter() - started:.1f} s; report: {report_dir / 'report.html'}")
+    if not (ms.personal.verified and ms.plain.verified):
+        raise click.exceptions.Exit(1)
     if serve_after:
         ctx = click.get_current_context()
         client.close()
         obj._client = None
         ctx.invoke(serve, host="127.0.0.1", port=port, data_dir_opt=None, allow_remote=False)
+
+
+def _gain(data_dir: Path, model: str) -> dict[str, float]:
+    import lightgbm as lgb  # deferred: heavy
+
+    _, path = served_models.load(data_dir, model)
+    booster = lgb.Booster(model_file=str(path))
+    return {n: float(g) for n, g in zip(booster.feature_name(), booster.feature_importance("gain"))}

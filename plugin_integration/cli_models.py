@@ -19,16 +19,15 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from ltr.convert import ConversionError, convert, definition_json, keep_positive
+from ltr.convert import ConversionError, convert, definition_json
 from ltr.feature_table import RESERVED, read_table
 
-from . import featuresets as fs_mod
 from . import models as models_mod
 from . import served_models
 from .cli_features import params_path
 from .judged_contexts import group_key
+from .lightgbm_upload import convert_for_cluster
 from .cli_support import friendly_errors
-from .cluster_info import detect
 from .verify import DEFAULT_TOLERANCE, verify
 
 store_option = click.option("--store", default=None, metavar="NAME",
@@ -130,16 +129,12 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
         raise click.ClickException(f"{file}: which featureset was it trained on? pass --featureset NAME")
     client = obj.client()
     if lightgbm is not None:
-        stored = fs_mod.fetch(client, featureset_name, store)
-        info = detect(client, require_ltr=True)
         try:
-            conversion = convert(lightgbm, list(stored.feature_names), plugin_version=info.ltr_version_text,
-                                 distribution=info.flavour)
+            converted = convert_for_cluster(client, lightgbm, featureset_name, store)
         except ConversionError as exc:
             raise click.ClickException(f"{file}: {exc}") from None
-        definition, offset = keep_positive(conversion.definition)
-        spec: dict[str, Any] = {"type": "model/xgboost+json", "definition": definition_json(definition),
-                                "feature_names": list(stored.feature_names)}
+        spec: dict[str, Any] = converted.spec
+        conversion, offset, info = converted.conversion, converted.offset, converted.info
     else:
         spec = _read_model_file(file, model_type)
         offset = None

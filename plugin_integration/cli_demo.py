@@ -80,7 +80,7 @@ def _two_users(console: Console, result: TwoUsers) -> None:
               help="Report directory [default: <data-dir>/demo/<size>/report].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the world and its traffic.")
 @click.option("--searches", type=click.IntRange(100), default=None,
-              help="Simulated searches [default: per size, tiny 6,000].")
+              help="Simulated searches [default: per size, tiny 12,000].")
 @click.option("--no-progress", is_flag=True, help="No live progress bars.")
 @click.option("--serve", "serve_after", is_flag=True, help="Keep serving the node over HTTP afterwards.")
 @click.option("--port", default=9200, show_default=True, type=int)

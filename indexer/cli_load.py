@@ -16,7 +16,9 @@ from .catalog import CatalogStats, Limits, read_catalog
 from .cli_common import default_rejects_path
 from .cli_render import load_progress, load_summary
 from .encoders import load_encoder
+from .encoders.base import quiet_model_loading
 from .pipeline import LoadOptions, VectorOptions, load_catalog
+from .readers import count_rows
 from .schema import CF_VECTOR, EMBEDDABLE_FIELDS
 
 
@@ -180,6 +182,8 @@ def load(
             if stats.rejected:
                 raise click.exceptions.Exit(EXIT_REJECTED)
             return
+        if no_progress:
+            quiet_model_loading()
         text = (
             None
             if text_encoder == "none"
@@ -215,7 +219,8 @@ def load(
         )
         client = ctx.client()
         try:
-            with load_progress(console, enabled=not no_progress) as progress:
+            total = None if no_progress else count_rows(catalog, fmt)
+            with load_progress(console, enabled=not no_progress, total=total) as progress:
                 report = load_catalog(
                     client,
                     catalog,

@@ -76,6 +76,24 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[RawRecord
         raise CatalogError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+def count_rows(path: str | Path, fmt: str | None = None) -> int | None:
+    """The number of rows a reader will yield, for progress totals: non-blank lines of JSONL, the Parquet
+    metadata's row count; ``None`` where a count costs a parse (CSV, whose quoted cells may hold newlines) or
+    the file cannot be read (the reader then reports why)."""
+    path = Path(path)
+    try:
+        fmt = fmt or detect_format(path)
+        if fmt == "parquet":
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "jsonl":
+            opener = gzip.open if path.suffix.lower() == ".gz" else open
+            with opener(path, "rb") as handle:
+                return sum(1 for line in handle if line.strip())
+    except (OSError, EOFError, CatalogError, pa.ArrowException):
+        return None
+    return None
+
+
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix.lower() == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")

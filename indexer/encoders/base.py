@@ -181,3 +181,15 @@ def fingerprint_path(path: Path) -> str:
         relative = file.relative_to(path) if file != path else file.name
         digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns};".encode("utf-8"))
     return digest.hexdigest()
+
+
+def quiet_model_loading() -> None:
+    """No progress bars while models load (``--no-progress``): transformers' "Loading weights" bar and the
+    Hugging Face hub's download bars. Their modules are imported here only if an encoder will need them anyway
+    (the caller asks only when it loads a model)."""
+    for module, function in (("transformers.utils.logging", "disable_progress_bar"),
+                             ("huggingface_hub.utils", "disable_progress_bars")):
+        try:
+            getattr(importlib.import_module(module), function)()
+        except (ImportError, AttributeError):  # the library is not installed (hashing encoder only): no bars
+            continue

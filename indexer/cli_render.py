@@ -129,7 +129,7 @@ def status_table(
 ) -> Table:
     table = Table(title=f"alias {alias}", title_justify="left")
     for column in ("version", "live", "docs", "text encoder", "image encoder", "created"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold", justify="right" if column == "docs" else "left")
     for version in reversed(versions):
         meta = metas.get(version.name, {})
         table.add_row(
@@ -138,9 +138,15 @@ def status_table(
             f"{counts.get(version.name, 0):,}",
             str(meta.get("text_encoder") or "-"),
             str(meta.get("image_encoder") or "-"),
-            str(meta.get("created") or "-"),
+            _minute(meta.get("created")),
         )
     return table
+
+
+def _minute(created: Any) -> str:
+    """``2026-12-07T21:45:10.123+00:00`` -> ``2026-12-07 21:45`` (what a reader compares between versions)."""
+    text = str(created or "-")
+    return text[:16].replace("T", " ") if len(text) >= 16 and text[10:11] == "T" else text
 
 
 def update_summary(report: UpdateReport, rejects_path: str | None) -> Table:

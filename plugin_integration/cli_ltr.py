@@ -135,17 +135,32 @@ def featureset_show(obj: Any, name: str, store: str | None, as_json: bool) -> No
     if as_json:
         click.echo(json.dumps(stored.to_dict(), indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"featureset {stored.name} (version {stored.version})")
+    table = Table(title=f"featureset {stored.name} (version {stored.version})",
+                  caption="query: the feature's query without the wrapper that makes it 0 where it does not match; "
+                          "--json shows the templates")
     table.add_column("#", justify="right")
     table.add_column("feature", no_wrap=True, min_width=max(len(n) for n in stored.feature_names or ("",)))
-    for column in ("language", "params", "template"):
-        table.add_column(column, overflow="fold")
+    table.add_column("params", overflow="fold")
+    table.add_column("query", overflow="fold", ratio=1)
     for ordinal, feature in enumerate(stored.features, start=1):
         template = feature.template if isinstance(feature.template, str) else \
             json.dumps(feature.template, ensure_ascii=False, separators=(",", ":"))
-        table.add_row(str(ordinal), feature.name, feature.template_language, ", ".join(feature.params),
-                      template if len(template) <= 120 else template[:117] + "...")
-    _console().print(table)
+        query = template_summary(template)
+        if feature.template_language != "mustache":
+            query = f"[{feature.template_language}] {query}"
+        table.add_row(str(ordinal), feature.name, ", ".join(feature.params),
+                      query if len(query) <= 100 else query[:97] + "...")
+    _console().print(table, soft_wrap=False)
+
+
+WRAPPER_HEAD = '{"bool":{"should":[{"constant_score":{"filter":{"match_all":{}},"boost":0.0}},'
+
+
+def template_summary(template: str) -> str:
+    """The feature's own query: the ``defined_everywhere`` wrapper (:mod:`.feature_kinds`) stripped."""
+    if template.startswith(WRAPPER_HEAD) and template.endswith("]}}"):
+        return template[len(WRAPPER_HEAD):-3]
+    return template
 
 
 @featureset.command("diff")

@@ -45,3 +45,25 @@ def test_a_served_data_dir_names_the_real_url(tmp_path):
     assert done.returncode == 1 and "Traceback" not in out
     assert f"in use by mmltr serve at http://127.0.0.1:{port}" in out
     assert f"--cluster http://127.0.0.1:{port}" in out and ":9200" not in out.replace(f":{port}", "")
+
+
+def test_tables_fit_80_columns(tmp_path):
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text("".join(
+        f'{{"id": "{i}", "title": "Product {i} with a rather long title", "brand": "B{i % 3}", "price": {i}.5}}\n'
+        for i in range(12)), encoding="utf-8")
+    runner, data_dir = CliRunner(env={"COLUMNS": "80"}), str(tmp_path / "node")
+    steps = [["index", "load", str(catalog), "--text-encoder", "hashing:16", "--no-progress"],
+             ["store", "init"], ["featureset", "init", "-o", str(tmp_path / "fs.yaml")],
+             ["featureset", "push", str(tmp_path / "fs.yaml")]]
+    for step in steps:
+        assert runner.invoke(main, ["--data-dir", data_dir, *step]).exit_code == 0, step
+    for command in (["index", "status"], ["featureset", "show", "items_fused"]):
+        result = runner.invoke(main, ["--data-dir", data_dir, *command])
+        assert result.exit_code == 0, result.output
+        widths = [len(line) for line in result.output.splitlines()]
+        assert max(widths) <= 80, (command, result.output)
+    shown = runner.invoke(main, ["--data-dir", data_dir, "featureset", "show", "items_fused"]).output
+    assert '{"match":{"title":"{{keywords}}"}}' in shown.replace("\n", "").replace("│", "").replace(" ", "") \
+        or '"title":"{{keyword' in shown
+    assert "constant_score" not in shown  # the wrapper is not shown

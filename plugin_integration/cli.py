@@ -88,6 +88,11 @@ class _Group(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(list(args)))
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The workflow order (:data:`WORKFLOW`), not the alphabet; anything unlisted comes last."""
+        order = [name for name, _ in WORKFLOW]
+        return sorted(super().list_commands(ctx), key=lambda n: (order.index(n) if n in order else len(order), n))
+
     def invoke(self, ctx: click.Context) -> Any:
         return translate_errors(lambda: super(_Group, self).invoke(ctx))
 
@@ -108,8 +113,33 @@ def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) 
     ctx.obj = CliContext(cluster=cluster, data_dir=data_dir)
 
 
+# The commands in the order a user runs them, each with the step that follows (shown in `mmltr --help` and at
+# the end of each command's own help).
+WORKFLOW: tuple[tuple[str, str], ...] = (
+    ("demo", "mmltr index load CATALOG (your own catalogue)"),
+    ("index", "mmltr clicks simulate, or bring a click log; then mmltr judgments from-clicks LOG"),
+    ("clicks", "mmltr judgments from-clicks LOG and mmltr profiles build LOG"),
+    ("clickmodel", "mmltr judgments from-clicks LOG --model <the best click model>"),
+    ("judgments", "mmltr profiles build LOG (personal features), then mmltr store init"),
+    ("profiles", "mmltr store init, then mmltr featureset init"),
+    ("store", "mmltr featureset init -o features.yaml"),
+    ("featureset", "mmltr features log JUDGMENTS -o features.parquet"),
+    ("features", "mmltr train features.parquet -o model/"),
+    ("train", "mmltr model upload model/"),
+    ("model", "mmltr search QUERY --model NAME, then mmltr evaluate JUDGMENTS --model NAME"),
+    ("search", "mmltr evaluate JUDGMENTS --model NAME"),
+    ("evaluate", "serve the model: the sltr rescore of mmltr search, on your cluster or mmltr serve"),
+    ("serve", "point any OpenSearch client or Dashboards at the printed URL"),
+)
+
 # The command groups of each package (each lives next to the code it drives).
 for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, features, train, model,
                  search, evaluate, demo, clicks):
     main.add_command(_command)
 featureset.add_command(featureset_init)
+for _name, _next in WORKFLOW:
+    _cmd = main.commands[_name]
+    _first = (_cmd.help or "").strip().split("\n\n")[0].split(". ")[0].rstrip(".").replace("\n", " ")
+    _cmd.short_help = f"{_first}. Next: {_next.split(';')[0]}"
+    _cmd.epilog = ((_cmd.epilog + "\n\n") if _cmd.epilog else "") + f"Next step: {_next}."
+

@@ -67,3 +67,16 @@ def test_tables_fit_80_columns(tmp_path):
     assert '{"match":{"title":"{{keywords}}"}}' in shown.replace("\n", "").replace("│", "").replace(" ", "") \
         or '"title":"{{keyword' in shown
     assert "constant_score" not in shown  # the wrapper is not shown
+
+
+def test_help_lists_the_workflow_in_order_each_naming_the_next_step():
+    from plugin_integration.cli import WORKFLOW
+
+    out = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["--help"]).output
+    listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.startswith("  ")
+              and not line.startswith("   ")]
+    assert listed == [name for name, _ in WORKFLOW] == ["demo", "index", "clicks", "clickmodel", "judgments",
+                                                        "profiles", "store", "featureset", "features", "train",
+                                                        "model", "search", "evaluate", "serve"]
+    assert out.count("Next: ") == len(WORKFLOW)
+    assert "Next step: mmltr model upload model/." in CliRunner().invoke(main, ["train", "--help"]).output

@@ -28,6 +28,8 @@ from .evaluation.runs import Run
 from .judgments import (
     DEFAULT_MIN_EVIDENCE,
     DEFAULT_THRESHOLDS,
+    PER_USER_MIN_EVIDENCE,
+    PER_USER_SHRINKAGE,
     import_labels,
     judgments_from_model,
     write_judgments,
@@ -68,8 +70,12 @@ def judgments() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Judgments CSV to write.")
 @click.option("--model", type=click.Choice(sorted(CLICK_MODELS)), default="sdbn", show_default=True)
-@click.option("--min-evidence", type=click.IntRange(1), default=DEFAULT_MIN_EVIDENCE, show_default=True,
-              help="Impressions a (query, doc) needs before it is graded.")
+@click.option("--min-evidence", type=click.IntRange(1), default=None,
+              help=f"Impressions a (query, doc) needs before it is graded [default: {DEFAULT_MIN_EVIDENCE}; "
+                   f"{PER_USER_MIN_EVIDENCE} with --per-user].")
+@click.option("--shrinkage", type=click.FloatRange(0), default=None,
+              help="Unclicked pseudo-impressions that pull weak evidence towards grade 0: relevance * n / (n + "
+                   f"this) [default: 0; {PER_USER_SHRINKAGE:g} with --per-user].")
 @click.option("--thresholds", default=",".join(map(str, DEFAULT_THRESHOLDS)), show_default=True,
               callback=_thresholds, help="Relevance cut points of grades 1..4.")
 @click.option("--per-user", is_flag=True, help="Grade (user, query, doc) instead of (query, doc).")
@@ -78,10 +84,18 @@ def judgments() -> None:
 @em_options
 @log_options
 @friendly_errors
-def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thresholds: tuple[float, ...],
-                per_user: bool, positions_out: Path | None, max_iterations: int, tolerance: float,
-                **options: Any) -> None:
-    """Fit a click model on LOG and write graded judgments."""
+def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int | None, shrinkage: float | None,
+                thresholds: tuple[float, ...], per_user: bool, positions_out: Path | None, max_iterations: int,
+                tolerance: float, **options: Any) -> None:
+    """Fit a click model on LOG and write graded judgments.
+
+    Grades 0..4 come from the click model's relevance of each (query, doc) (per user with --per-user): the
+    probability that a user who examines the document clicks it (and, for dbn/sdbn, is satisfied), cut at
+    --thresholds: below the first is 0 (not relevant), at or above the last is 4."""
+    if min_evidence is None:
+        min_evidence = PER_USER_MIN_EVIDENCE if per_user else DEFAULT_MIN_EVIDENCE
+    if shrinkage is None:
+        shrinkage = PER_USER_SHRINKAGE if per_user else 0.0
     _, _, sessions, report = load_log(log_path, options)
     fit_on = sessions
     if per_user:
@@ -91,7 +105,8 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
             raise click.ClickException(f"{log_path}: --per-user needs searches with a user_id; all "
                                        f"{anonymous:,} sessions are anonymous")
     fitted = fit_click_model(model, fit_on, max_iterations=max_iterations, tolerance=tolerance)
-    graded, grade_report = judgments_from_model(fitted, min_evidence=min_evidence, thresholds=thresholds)
+    graded, grade_report = judgments_from_model(fitted, min_evidence=min_evidence, thresholds=thresholds,
+                                                shrinkage=shrinkage)
     report = report.merge(grade_report)
     written = write_judgments(output, graded)
     if positions_out is not None:
@@ -100,6 +115,10 @@ def from_clicks(log_path: Path, output: Path, model: str, min_evidence: int, thr
         report = report.merge(rows_report)
     render_report(report, f"{log_path}")
     render_grades(report)
+    cuts = ", ".join(f"{g} >= {t:g}" for g, t in enumerate(thresholds, start=1))
+    console.print(f"grades: the {model} relevance" + (f" shrunk by {shrinkage:g} pseudo-impressions" if shrinkage
+                                                      else "") + f", cut at {cuts} (else 0); pairs with fewer "
+                  f"than {min_evidence} impressions are not graded")
     console.print(f"{written:,} judgments ({model}, {fitted.report.n_pairs:,} pairs, "
                   f"{fitted.report.n_sessions:,} sessions) -> {output}")
     style = "" if fitted.report.converged else "[yellow]"

@@ -2,7 +2,12 @@
 (optional ``user_id``), read, written and imported from human labels with row-level validation.
 
 A grade needs evidence: a (query, doc) pair shown fewer than ``min_evidence`` times gets no judgment (counted
-as ``below_min_evidence``), because a doc clicked once in two impressions is noise, not a 4.
+as ``below_min_evidence``), because a doc clicked once in two impressions is noise, not a 4. Per-user pairs are
+shown a few times each (one user rarely repeats a query often), so a hard cut keeps almost nothing (0.6% of
+(user, query, doc) pairs at 5 impressions on a simulated log) and a cut at 1 grades an unclicked impression by the
+click model's prior (grade 2). ``shrinkage`` handles weak evidence instead: the relevance is shrunk towards 0 ("not
+relevant") as if ``shrinkage`` unclicked impressions had been seen too, ``relevance * n / (n + shrinkage)``, so one
+impression grades low and repeated clicks still reach the top grades.
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ MAX_GRADE = 4
 #: relevance cut points for grades 1..4: below 0.05 is 0, [0.05, 0.15) is 1, ..., 0.5 and above is 4.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.05, 0.15, 0.30, 0.50)
 DEFAULT_MIN_EVIDENCE = 5
+PER_USER_MIN_EVIDENCE = 1
+PER_USER_SHRINKAGE = 1.0
 COLUMNS = ("qid", "query", "doc_id", "grade")
 
 
@@ -46,14 +53,19 @@ def grades(relevance: np.ndarray, thresholds: Sequence[float] = DEFAULT_THRESHOL
 
 
 def judgments_from_model(model: FittedModel, *, min_evidence: int = DEFAULT_MIN_EVIDENCE,
-                         thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+                         thresholds: Sequence[float] = DEFAULT_THRESHOLDS, shrinkage: float = 0.0,
                          ) -> tuple[list[Judgment], DataReport]:
-    """Grade every (query, doc) pair with at least ``min_evidence`` impressions; sorted by qid, then grade."""
+    """Grade every (query, doc) pair with at least ``min_evidence`` impressions, its relevance shrunk by
+    ``shrinkage`` pseudo-impressions towards 0 (see the module doc); sorted by qid, then grade."""
+    if shrinkage < 0:
+        raise ValueError(f"shrinkage must be >= 0, got {shrinkage}")
     report = DataReport()
     table = model.estimates()
-    enough = table["impressions"].to_numpy() >= min_evidence
+    impressions = table["impressions"].to_numpy()
+    enough = impressions >= min_evidence
     report.note("below_min_evidence", int(np.count_nonzero(~enough)))
-    table = table[enough].assign(grade=grades(table["relevance"].to_numpy()[enough], thresholds))
+    relevance = table["relevance"].to_numpy() * impressions / (impressions + shrinkage)
+    table = table[enough].assign(grade=grades(relevance[enough], thresholds))
     table = table.assign(qid=[qid_for(q) for q in table["query"]])
     table = table.sort_values(["qid", "user_id", "grade", "doc_id"], ascending=[True, True, False, True],
                               na_position="first")

@@ -131,3 +131,31 @@ def test_import_icecat_human_labels():
     assert {j.grade for j in rows} == {0, 1, 3, 4}
     assert rows[0].qid == "icecat-q001"
     assert DEFAULT_THRESHOLDS == (0.05, 0.15, 0.30, 0.50)
+
+
+class _Estimates:
+    """A fitted click model's estimates table, as ``FittedModel.estimates`` returns it."""
+
+    def __init__(self, rows):
+        import pandas as pd
+        self.frame = pd.DataFrame(rows, columns=["query", "user_id", "doc_id", "relevance", "impressions", "clicks"])
+
+    def estimates(self):
+        return self.frame
+
+
+def test_shrinkage_pulls_weak_evidence_towards_not_relevant():
+    from ltr.judgments import judgments_from_model
+
+    model = _Estimates([("shoes", "u1", "a", 0.5, 1, 0),     # one unclicked impression: the model's prior
+                        ("shoes", "u1", "b", 0.6, 12, 7),    # clicked again and again
+                        ("shoes", "u1", "c", 0.2, 2, 1)])
+    plain, _ = judgments_from_model(model, min_evidence=1)
+    shrunk, report = judgments_from_model(model, min_evidence=1, shrinkage=1.0)
+    grade = {j.doc_id: j.grade for j in plain}
+    assert grade == {"a": 4, "b": 4, "c": 2}                 # the prior alone made "a" a 4
+    grade = {j.doc_id: j.grade for j in shrunk}
+    assert grade == {"a": 2, "b": 4, "c": 1}                 # 0.5*1/2 = 0.25; 0.6*12/13 = 0.55; 0.2*2/3 = 0.13
+    assert report.counts["judgments"] == 3 and all(j.user_id == "u1" for j in shrunk)
+    with pytest.raises(ValueError, match="shrinkage"):
+        judgments_from_model(model, shrinkage=-1)

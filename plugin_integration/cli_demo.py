@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from indexer.cli_render import load_progress
+from indexer.encoders.base import quiet_model_loading
 
 from . import demo_evaluation as de
 from . import demo_models as dm
@@ -104,7 +105,9 @@ def demo(obj: Any, size: str, report_dir: Path | None, seed: int, searches: int 
     _stage(console, 1, "world", f"{len(world.items):,} items with images, {len(world.users):,} users, "
            f"{len(world.queries):,} queries -> {w.directory}", w.seconds)
 
-    with load_progress(console, enabled=not no_progress) as progress:
+    if no_progress:
+        quiet_model_loading()
+    with load_progress(console, enabled=not no_progress, total=len(world.items)) as progress:
         ix = dp.index_world(client, w.directory, obj.data_dir, progress=progress)
     _stage(console, 2, "index", f"{ix.indexed:,} items into {ix.index} behind {dp.ALIAS!r} (text {dp.TEXT_ENCODER}, "
            f"image {ix.image_encoder}; {ix.rejected} rejected)", ix.seconds)

@@ -51,7 +51,12 @@ def _ndcg_table(stage: de.EvaluationStage) -> Table:
 def _gains(console: Console, stage: de.EvaluationStage) -> None:
     for gain in stage.gains:
         t = gain.test
-        verdict = "significant" if gain.significant else "[yellow]NOT significant[/yellow]"
+        if gain.significant:
+            verdict = "significant"
+        elif t.p_value < 0.05 and t.ci_high < 0:
+            verdict = f"[red]ltr is significantly WORSE than {gain.other}[/red]"
+        else:
+            verdict = "[yellow]NOT significant[/yellow]"
         console.print(f"  ltr - {gain.other:<16} {t.mean_diff:+.4f} [{t.ci_low:+.4f}, {t.ci_high:+.4f}] "
                       f"p={t.p_value:.3g}  {verdict}")
 

@@ -42,6 +42,12 @@ def log_options(command: F) -> F:
     return command
 
 
+#: What :func:`log_options` gives when none is set: for commands that read a log without those options
+#: (``mmltr evaluate --clicks``).
+DEFAULT_LOG_OPTIONS: dict[str, Any] = {"log_format": "auto", "ubi_ordinal_base": 1, "clock_skew": DEFAULT_CLOCK_SKEW_S,
+                                       "join_window": DEFAULT_JOIN_WINDOW_S, "max_rank": DEFAULT_MAX_RANK}
+
+
 def load_log(path: Path, options: dict[str, Any]) -> tuple[ClickLog, JoinedEvents, SessionLog, DataReport]:
     """Read, join and sessionize a log; one report covers all three steps."""
     click_log = read_click_log(path, options["log_format"], ordinal_base=options["ubi_ordinal_base"])

@@ -22,14 +22,12 @@ from rich.console import Console
 from rich.table import Table
 
 from indexer.query_encoders import QueryEncoders
+from ltr.cli_common import DEFAULT_LOG_OPTIONS, load_log
 from ltr.cli_render import render_counterfactual
 from ltr.clickmodels import fit_click_model
 from ltr.evaluation import Evaluation, Qrels, Run, evaluate_run, splits, summarize, verdict, write_outputs
 from ltr.evaluation.counterfactual import estimate_from_clicks
-from ltr.join import join_events
 from ltr.judgments import read_judgments
-from ltr.logs import read_click_log
-from ltr.sessions import build_sessions
 
 from . import eval_records
 from . import models as models_mod
@@ -185,10 +183,7 @@ def click_estimates(log_path: Path, runs: dict[str, Run], groups: JudgedGroups, 
     """Each ranker's counterfactual estimate from the click log (``ltr.evaluation.counterfactual``), printed and
     returned for ``metrics.json``. Rankings are matched to the log's searches by query text; a query judged for
     several users is estimated with its first user's ranking (click estimates are per query)."""
-    click_log = read_click_log(log_path)
-    joined, join_report = join_events(click_log)
-    sessions, session_report = build_sessions(click_log, joined)
-    report = click_log.report.merge(join_report).merge(session_report)
+    _, _, sessions, report = load_log(log_path, DEFAULT_LOG_OPTIONS)
     by_query: dict[str, str] = {}
     for key in groups.query:
         by_query.setdefault(groups.query[key], key)

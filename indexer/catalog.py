@@ -62,7 +62,7 @@ class CatalogValidator:
     def validate(self, record: RawRecord) -> Item | Reject:
         if record.data is None:
             return Reject(
-                record.row, None, record.error or "unreadable row", source=self.source, kind="invalid_json"
+                record.row, None, record.error or "unreadable row", source=self.source, kind=record.kind
             )
         data = record.data
         raw_id = data.get("id")

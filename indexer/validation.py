@@ -148,7 +148,9 @@ def parse_attributes(value: Any) -> dict[str, Any]:
 
 
 def resolve_image(value: Any, images_dir: Path) -> tuple[str | None, Path | None]:
-    """Return ``(image, local_path)``: URLs are kept as they are (no local path); local paths must exist."""
+    """Return ``(image, local_path)``: URLs are kept as they are (no local path); local paths must exist and
+    stay inside ``images_dir`` once resolved (``..``, absolute paths and symlinks elsewhere are refused), since
+    a catalogue is data from elsewhere and must not make the indexer read ``../../etc/passwd`` into a vector."""
     if value is None:
         return None, None
     text = str(value).strip()
@@ -156,8 +158,18 @@ def resolve_image(value: Any, images_dir: Path) -> tuple[str | None, Path | None
         return None, None
     if _URL.match(text):
         return text, None
+    if "\x00" in text:
+        raise FieldProblem("image", f"image path {text!r} contains a NUL byte", "image_outside_dir")
     local = Path(text[len("file://") :]) if text.lower().startswith("file://") else Path(text)
     path = local if local.is_absolute() else images_dir / local
+    root = images_dir.resolve()
+    if not path.resolve().is_relative_to(root):
+        raise FieldProblem(
+            "image",
+            f"image path {text!r} resolves outside the images folder {root}; paths must stay inside "
+            "--images-dir (move the file there or pass the folder that holds it as --images-dir)",
+            "image_outside_dir",
+        )
     if not path.is_file():
         raise FieldProblem(
             "image", f"image file not found: {path}; check the path or --images-dir", "image_not_found"

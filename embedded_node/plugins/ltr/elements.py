@@ -105,6 +105,8 @@ def parse_feature(body: Any, url_name: str | None = None) -> StoredFeature:
     params = body.get("params", [])
     if params is None:
         params = []
+    if isinstance(params, str):  # StoredFeature's ObjectParser: declareStringArray accepts a bare string too
+        params = [params]
     if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
         raise parsing("[feature] failed to parse field [params]")
     language = body.get("template_language", "mustache")

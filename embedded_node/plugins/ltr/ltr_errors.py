@@ -18,6 +18,11 @@ def invalid_store_name(store: str) -> EngineError:
                             f"[model], got [{store}]")
 
 
+def invalid_store_name_chars(store: str, why: str) -> EngineError:
+    """``IndexFeatureStore.validateFeatureStoreName``: the name itself must be a valid index name."""
+    return illegal_argument(f"Invalid feature store name [{store}]: {why}")
+
+
 def model_parse(name: str, type_: str, cause: EngineError) -> EngineError:
     """``TransportFeatureStoreAction.precheck``: models are compiled at upload."""
     return EngineError("illegal_argument_exception",

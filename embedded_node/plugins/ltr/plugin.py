@@ -2,7 +2,10 @@
 
 ``Caches`` mirrors the plugin's three caches (feature, featureset, model; ``com.o19s.es.ltr.feature.store.
 index.Caches``): compiled elements keyed by store index and name, with hit/miss/eviction counters. Deleting an
-element or a store evicts its entries; ``_clearcache`` empties them. The state lives in ``node.extensions[NAME]``, built with the node.
+element or a store evicts its entries; ``_clearcache`` empties them. The plugin also evicts a store's entries when
+its index is deleted by any route (``DELETE /.ltrstore_x`` included: ``Caches`` listens to index removal); here
+the caches remember each store index's uuid and drop the entries of an index that is gone or was recreated
+whenever they are read (:meth:`LtrPlugin.sync_caches`). The state lives in ``node.extensions[NAME]``, built with the node.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class Caches:
     entries: dict[tuple[str, str, str], tuple[Any, int]] = field(default_factory=dict)
     stats: dict[str, CacheStats] = field(default_factory=lambda: {k: CacheStats() for k in KINDS})
     lock: threading.RLock = field(default_factory=threading.RLock)
+    uuids: dict[str, str] = field(default_factory=dict)  # store index -> uuid its entries were loaded from
 
     def get_or_load(self, kind: str, index: str, name: str, load: Callable[[], tuple[Any, int]]) -> Any:
         key = (kind, index, name)
@@ -56,6 +60,14 @@ class Caches:
                 del self.entries[key]
                 self.stats[key[0]].eviction_count += 1
 
+    def prune(self, live_uuids: dict[str, str]) -> None:
+        """Evict every entry of a store index that no longer exists or was recreated (another uuid)."""
+        with self.lock:
+            gone = {i for i, uuid in self.uuids.items() if live_uuids.get(i) != uuid}
+            for index in gone:
+                del self.uuids[index]
+                self.evict_store(index)
+
     def usage(self, kind: str, index: str | None = None) -> tuple[int, int]:
         """``(entry count, estimated bytes)`` for one cache, optionally one store."""
         with self.lock:
@@ -79,7 +91,21 @@ class LtrPlugin:
             if failed:
                 self.request_errors += 1
 
+    def sync_caches(self) -> None:
+        """Drop cached elements of store indices deleted (or recreated) since they were loaded."""
+        live = {name: shard.uuid for name, shard in list(self.node.indices.items()) if store.is_store_index(name)}
+        self.caches.prune(live)
+
+    def _remember(self, index: str) -> None:
+        shard = self.node.indices.get(index)
+        if shard is not None:
+            with self.caches.lock:
+                self.caches.uuids[index] = shard.uuid
+
     def load_model(self, index: str, name: str) -> CompiledModel:
+        self.sync_caches()
+        self._remember(index)
+
         def load() -> tuple[CompiledModel, int]:
             hit = store.get_element(self.node, index, MODEL, name)
             if hit is None:
@@ -91,6 +117,9 @@ class LtrPlugin:
         return self.caches.get_or_load(MODEL, index, name, load)
 
     def load_featureset(self, index: str, name: str) -> CompiledModel:
+        self.sync_caches()
+        self._remember(index)
+
         def load() -> tuple[CompiledModel, int]:
             hit = store.get_element(self.node, index, FEATURESET, name)
             if hit is None:

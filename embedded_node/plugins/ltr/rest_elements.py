@@ -3,7 +3,8 @@
 
 Writes follow ``TransportFeatureStoreAction``: the store must exist (no auto-create), the element is compiled
 (and validated when a ``validation`` block is given), then indexed with ``op_type=create`` for PUT and as an
-upsert for POST (features and featuresets only; models are immutable, so POST on ``_model`` is a 405), and the
+upsert for POST (features and featuresets only; models are immutable, so POST on ``_model`` parses the body
+and then answers 405 "Element of type [model] are not updatable"), and the
 element's cache entry is evicted. Responses are the index/get/delete responses of the store document.
 """
 from __future__ import annotations
@@ -25,8 +26,7 @@ def register(routes: list[RestRoute]) -> None:
         for kind in (FEATURE, FEATURESET, MODEL):
             path = f"{prefix}/_{kind}/{{name}}"
             routes.append(RestRoute("PUT", path, _writer(kind, create=True)))
-            if kind != MODEL:
-                routes.append(RestRoute("POST", path, _writer(kind, create=False)))
+            routes.append(RestRoute("POST", path, _writer(kind, create=False)))
             routes.append(RestRoute("GET", path, _getter(kind)))
             routes.append(RestRoute("HEAD", path, _getter(kind)))
             routes.append(RestRoute("DELETE", path, _deleter(kind)))
@@ -57,6 +57,9 @@ def _write(req: RestRequest, index: str, element: elements.Element, validation: 
 def _writer(kind: str, create: bool) -> Any:
     def handler(req: RestRequest) -> RestResponse:
         element, validation = elements.parse_request(req.json(required=True), kind, req.path_params["name"])
+        if not create and kind == MODEL:
+            # RestFeatureManager.addOrUpdate: the body is parsed first, then POST on a model is a 405
+            raise ltr_errors.model_not_updatable()
         return _write(req, _index(req), element, validation, create)
 
     return handler

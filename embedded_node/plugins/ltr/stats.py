@@ -39,6 +39,7 @@ def _stores(node: Any) -> dict[str, Any]:
 
 
 def _cache(node: Any) -> dict[str, Any]:
+    plugin(node).sync_caches()
     caches = plugin(node).caches
     out = {}
     for kind in KINDS:
@@ -83,6 +84,7 @@ def plugin_stats(node: Any, wanted: str | None, node_id: str | None, with_reques
 
 def cache_stats(node: Any) -> dict[str, Any]:
     """``CachesStatsAction``: totals, per store and per node (``{"ram", "count"}`` per cache)."""
+    plugin(node).sync_caches()
     caches = plugin(node).caches
 
     def details(index: str | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ DEFAULT_STORE = ".ltrstore"
 STORE_PREFIX = DEFAULT_STORE + "_"
 DEFAULT_NAME = "_default_"
 STORE_VERSION = 2
+INVALID_FILENAME_CHARS = frozenset('\\/*?"<>| ,')  # Strings.INVALID_FILENAME_CHARS
 _INVALID_STORE = re.compile(r"^(features?[*]?|feature_[sS]ets?|models?)$")
 
 
@@ -49,9 +50,33 @@ def store_body() -> dict[str, Any]:
 
 
 def validate_store_name(store: str) -> None:
+    """``IndexFeatureStore.validateFeatureStoreName``: reserved words, then the store name itself through
+    ``validateIndexOrAliasName`` ("Invalid feature store name [x]: ..."); the index-only rule (lowercase) is
+    checked on the store index's name, as index creation does."""
     if _INVALID_STORE.match(store):
         raise ltr_errors.invalid_store_name(store)
+    why = _index_or_alias_name_problem(store)
+    if why is not None:
+        raise ltr_errors.invalid_store_name_chars(store, why)
     validate_index_name(index_name(store))
+
+
+def _index_or_alias_name_problem(name: str) -> str | None:
+    """``MetadataCreateIndexService.validateIndexOrAliasName``'s checks, in its order."""
+    bad = sorted(ch for ch in set(name) if ch in INVALID_FILENAME_CHARS)
+    if bad:
+        return f"must not contain the following characters {sorted(INVALID_FILENAME_CHARS)}"
+    if "#" in name:
+        return "must not contain '#'"
+    if ":" in name:
+        return "must not contain ':'"
+    if name and name[0] in "_-+":
+        return "must not start with '_', '-', or '+'"
+    if len(name.encode()) > 255:
+        return f"index name is too long, ({len(name.encode())} > 255)"
+    if name in (".", ".."):
+        return "must not be '.' or '..'"
+    return None
 
 
 def create_store(node: Any, store: str | None) -> str:

@@ -125,7 +125,8 @@ def content_too_long(size: int, limit: int) -> EngineError:
 
 def method_not_allowed(method: str, path: str, allowed: list[str]) -> EngineError:
     return EngineError("method_not_allowed",
-                       f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: {allowed}", 405)
+                       f"Incorrect HTTP method for uri [{path}] and method [{method}], allowed: [{', '.join(allowed)}]",
+                       405)
 
 
 def no_handler(method: str, path: str) -> EngineError:

@@ -55,6 +55,7 @@ class RestResponse:
     status: int
     body: Any = None  # JSON-able object, or str for text/plain
     content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (``Allow``...)
 
     def encode(self) -> bytes:
         if self.body is None:
@@ -143,8 +144,11 @@ class Router:
             chosen = next(((r, p) for r, p in candidates if r.method == method), None) or \
                 next(((r, p) for r, p in candidates if r.method == lookup), None)
             if chosen is None:
-                if methods:
-                    raise errors.method_not_allowed(method, path, sorted(methods))
+                if method == "OPTIONS":  # RestController.handleOptionsRequest: 200, empty, the valid methods
+                    return RestResponse(200, "", "text/plain; charset=UTF-8", {"Allow": _allow(methods)})
+                if methods:  # RestController.handleUnsupportedHttpMethod: a simple error body and Allow
+                    return RestResponse(405, {"error": errors.method_not_allowed(method, path, _allowed(methods))
+                                              .reason, "status": 405}, headers={"Allow": _allow(methods)})
                 raise errors.no_handler(method, path)
             route, path_params = chosen
             request = RestRequest(method, path, params, body, path_params, node)
@@ -162,6 +166,14 @@ class Router:
         if method == "HEAD":
             response = RestResponse(response.status, None, response.content_type)
         return response
+
+
+def _allowed(methods: set[str]) -> list[str]:
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
+def _allow(methods: set[str]) -> str:
+    return ",".join(_allowed(methods))
 
 
 def _param_str(value: Any) -> str:

@@ -12,7 +12,6 @@ Where NaN goes is resolved here, per emulated version (:mod:`.versions`), into e
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,29 +182,80 @@ def _path(obj: Any, key: str, where: str = "") -> Any:
     return obj[key]
 
 
+MAX_TREE_DEPTH = 1000  # deeper than any boosted tree; bounds the walk the plugin does recursively
+
+
+def _int_array(tree: dict[str, Any], key: str) -> list[int]:
+    values = tree.get(key)
+    if not isinstance(values, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise model_parsing(f"[tree] failed to parse field [{key}]: expected an array of integers")
+    return values
+
+
+def _number_array(tree: dict[str, Any], key: str) -> list[float]:
+    values = tree.get(key)
+    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in values):
+        raise model_parsing(f"[tree] failed to parse field [{key}]: expected an array of numbers")
+    return values
+
+
+def _raw_arrays(tree: Any) -> tuple[list[int], list[int], list[int], list[float], list[float], list[Any]]:
+    if not isinstance(tree, dict):
+        raise model_parsing("A raw xgboost tree must be an object")
+    missing = [k for k in ("left_children", "right_children", "split_indices", "split_conditions",
+                           "base_weights") if k not in tree]
+    if missing:
+        raise model_parsing(f"A raw xgboost tree needs left_children, right_children, split_indices, "
+                            f"split_conditions and base_weights; missing {missing}")
+    left, right = _int_array(tree, "left_children"), _int_array(tree, "right_children")
+    split_index = _int_array(tree, "split_indices")
+    cond, weights = _number_array(tree, "split_conditions"), _number_array(tree, "base_weights")
+    default_left = tree.get("default_left", [0] * len(left))
+    if not isinstance(default_left, list) or not all(isinstance(v, (int, bool)) for v in default_left):
+        raise model_parsing("[tree] failed to parse field [default_left]: expected an array of 0/1")
+    return left, right, split_index, cond, weights, default_left
+
+
+def _check_raw_shape(left: list[int], right: list[int]) -> None:
+    """Every node reachable from the root exactly once (no cycle, no shared subtree), depth bounded: a cyclic
+    tree would otherwise make every ``sltr`` evaluation walk forever."""
+    size = len(left)
+    seen = [False] * size
+    stack = [(0, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if seen[node]:
+            raise model_parsing(f"A raw xgboost tree is not a tree: node [{node}] is reached twice (a cycle or "
+                                "a shared child); every node must have exactly one parent")
+        if depth > MAX_TREE_DEPTH:
+            raise model_parsing(f"A raw xgboost tree is deeper than {MAX_TREE_DEPTH} levels")
+        seen[node] = True
+        if left[node] == -1:
+            continue
+        for child in (left[node], right[node]):
+            if not 0 <= child < size:
+                raise model_parsing(f"A raw xgboost tree node [{node}] points outside the tree (child [{child}], "
+                                    f"{size} nodes)")
+            stack.append((child, depth + 1))
+
+
 def _build_raw_tree(builder: TreeBuilder, tree: Any, ordinals: dict[int, int], honour_missing: bool) -> None:
-    try:
-        left, right = tree["left_children"], tree["right_children"]
-        split_index, cond = tree["split_indices"], tree["split_conditions"]
-        weights, default_left = tree["base_weights"], tree.get("default_left", [0] * len(left))
-    except (KeyError, TypeError):
-        raise model_parsing("A raw xgboost tree needs left_children, right_children, split_indices, "
-                            "split_conditions and base_weights") from None
+    left, right, split_index, cond, weights, default_left = _raw_arrays(tree)
     size = len(left)
     if not size or any(len(a) != size for a in (right, split_index, cond, weights, default_left)):
         raise model_parsing("A raw xgboost tree has arrays of different lengths")
+    _check_raw_shape(left, right)
     slots = [builder.new_node() for _ in range(size)]
     builder.roots.append(slots[0])
     for i in range(size):
         if left[i] == -1:
             builder.set_leaf(slots[i], float(weights[i]))
             continue
-        if not (0 <= left[i] < size and 0 <= right[i] < size):
-            raise model_parsing(f"A raw xgboost tree node [{i}] points outside the tree")
         feature = ordinals.get(int(split_index[i]))
         if feature is None:
             raise model_parsing(f"Split index [{split_index[i]}] is not a known feature")
-        threshold = float(cond[i]) if not (isinstance(cond[i], float) and math.isnan(cond[i])) else math.nan
+        threshold = float(cond[i])
         yes, no = slots[left[i]], slots[right[i]]
         target = yes if honour_missing and bool(default_left[i]) else no
         builder.set_split(slots[i], feature, threshold, yes, no, target)

@@ -18,9 +18,11 @@ from indexer.cli import index
 from ltr.cli import clickmodel, judgments, profiles
 from ltr.cli_train import train
 
+from .cli_dashboards import dashboards
 from .cli_demo import demo
 from .cli_evaluate import evaluate
 from .cli_features import featureset_init, features
+from .cli_inspect import inspect
 from .cli_ltr import featureset, store
 from .cli_models import model
 from .cli_search import search
@@ -129,12 +131,14 @@ WORKFLOW: tuple[tuple[str, str], ...] = (
     ("model", "mmltr search QUERY --model NAME, then mmltr evaluate JUDGMENTS --model NAME"),
     ("search", "mmltr evaluate JUDGMENTS --model NAME"),
     ("evaluate", "serve the model: the sltr rescore of mmltr search, on your cluster or mmltr serve"),
-    ("serve", "point any OpenSearch client or Dashboards at the printed URL"),
+    ("inspect", "serve the model: the sltr rescore of mmltr search, on your cluster or mmltr serve"),
+    ("dashboards", "open the printed dashboard URL; rerun mmltr evaluate to add runs to it"),
+    ("serve", "point any OpenSearch client or curl at the printed URL (Dashboards needs a real cluster: docker/)"),
 )
 
 # The command groups of each package (each lives next to the code it drives).
 for _command in (serve, index, judgments, clickmodel, profiles, store, featureset, features, train, model,
-                 search, evaluate, demo, clicks):
+                 search, evaluate, demo, clicks, dashboards, inspect):
     main.add_command(_command)
 featureset.add_command(featureset_init)
 for _name, _next in WORKFLOW:

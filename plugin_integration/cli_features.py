@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +28,7 @@ from ltr.feature_table import write_table
 from ltr.judgments import read_judgments
 from ltr.profiles.store import read_profiles
 
+from . import feature_records
 from . import featuresets as fs_mod
 from . import params as P
 from . import store as store_mod
@@ -186,11 +188,15 @@ def features() -> None:
 @click.option("--store", default=None, help="Named feature store.")
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Searches per _msearch.")
 @click.option("--device", default=None, help="Device of the query encoders (cpu, cuda).")
+@click.option("--to-index", is_flag=True,
+              help="Also write the logged rows to the cluster (--features-index), for Dashboards/Kibana.")
+@click.option("--features-index", default=feature_records.FEATURES_INDEX, show_default=True,
+              help="The index --to-index writes (one document per row, one float field per feature).")
 @click.pass_obj
 @friendly_errors
 def features_log(obj: Any, judgments_path: Path, alias: str, featureset_name: str | None,
                  profiles_path: Path | None, output: Path, store: str | None, batch_size: int,
-                 device: str | None) -> None:
+                 device: str | None, to_index: bool, features_index: str) -> None:
     """Log the featureset's values for every judged (query, document[, user]) in JUDGMENTS."""
     console = Console(highlight=False, soft_wrap=True, stderr=True)
     client = obj.client()
@@ -230,3 +236,9 @@ def features_log(obj: Any, judgments_path: Path, alias: str, featureset_name: st
     if report.n_rejected:
         console.print(f"[yellow]{report.n_rejected:,} judgment rows were rejected while reading[/yellow]")
     click.echo(f"wrote {len(frame):,} rows x {len(logged.feature_names)} features to {output}")
+    if to_index:
+        run_id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+        docs = feature_records.records(groups, logged, run_id=run_id, alias=alias, featureset=fs.name,
+                                       judgments=str(judgments_path))
+        written = feature_records.write(client, docs, logged.feature_names, features_index)
+        click.echo(f"wrote {written:,} rows to the index {features_index} (run_id {run_id})")

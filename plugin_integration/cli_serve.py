@@ -16,7 +16,12 @@ from .client import DataDirLocked, RemoteBindRefused, serve_embedded_node
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address (no authentication!).")
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, data_dir_opt: str | None, allow_remote: bool) -> None:
-    """Serve the embedded node over HTTP so any OpenSearch client, Dashboards or curl can use it."""
+    """Serve the embedded node over HTTP so any OpenSearch client or curl can use it.
+
+    It speaks the REST subset mmltr uses (indices, documents, search, the LTR and k-NN plugins;
+    docs/embedded-node.md). It does not do aggregations, _field_caps, highlighting or ingest pipelines, so
+    OpenSearch Dashboards and Kibana cannot use it: for them, start a real cluster with docker/
+    (docs/clusters.md) and run mmltr --cluster http://localhost:9200 ..."""
     data_dir = data_dir_opt or str(obj.data_dir)
     try:
         node, server = serve_embedded_node(data_dir, host, port, allow_remote)

@@ -11,6 +11,13 @@ The mapping is explicit (``dynamic: false``): ``timestamp`` date; ``run_id``, ``
 integer; ``better``, ``is_best_baseline``, ``is_candidate`` boolean; ``verdict`` text; per metric ``<m>``,
 ``<m>_ci_low``, ``<m>_ci_high`` float (``ndcg@10``, ``ndcg@10_ci_low``, ...) and, on candidate rows, ``<m>_diff``
 and ``<m>_p`` (the paired comparison with the best baseline); ``hybrid_weights`` float (per fold).
+
+Besides these ``record: ranker`` documents, a run writes (:func:`query_records`, :func:`feature_records`):
+``record: query``, one per (candidate ranker, query): ``qid``, the candidate's and the best baseline's
+per-query value of the primary metric (``<m>``, ``<m>_baseline``), their difference ``<m>_diff`` and the
+``outcome`` (``win``/``loss``/``tie``), so "per-query wins and losses" is a terms aggregation; and
+``record: feature``, one per feature of the candidate model: ``feature``, ``gain`` and ``gain_share`` (its
+share of the model's total gain), so "feature importance" is a bar chart. Charts filter on ``record``.
 """
 from __future__ import annotations
 
@@ -23,7 +30,10 @@ from ltr.evaluation import JUDGED_AT, METRICS, Evaluation, Verdict
 from .errors import translated
 
 EVALS_INDEX = "mmltr-evals"
-KEYWORDS = ("run_id", "protocol", "ranker", "alias", "featureset", "model", "judgments", "best_baseline")
+KEYWORDS = ("run_id", "protocol", "ranker", "alias", "featureset", "model", "judgments", "best_baseline", "record",
+            "qid", "outcome", "feature")
+RANKER, QUERY, FEATURE = "ranker", "query", "feature"  # the values of ``record``
+PRIMARY = "ndcg@10"
 
 
 def mapping() -> dict[str, Any]:
@@ -32,6 +42,7 @@ def mapping() -> dict[str, Any]:
     props |= {k: {"type": "keyword"} for k in KEYWORDS}
     props |= {k: {"type": "integer"} for k in ("folds", "queries", "exit_code")}
     props |= {k: {"type": "boolean"} for k in ("better", "is_best_baseline", "is_candidate")}
+    props |= {k: {"type": "float"} for k in ("gain", "gain_share", f"{PRIMARY}_baseline")}
     for metric in (*METRICS, f"judged@{JUDGED_AT}"):
         for suffix in ("", "_ci_low", "_ci_high", "_diff", "_p"):
             props[metric + suffix] = {"type": "float"}
@@ -48,7 +59,7 @@ def records(evaluation: Evaluation, verdict: Verdict | None, *, run_id: str, tim
         run |= {"verdict": verdict.text, "exit_code": verdict.exit_code, "better": verdict.better}
     docs = []
     for ranker, metrics in evaluation.summary.items():
-        doc = dict(run, ranker=ranker, is_best_baseline=ranker == evaluation.best_baseline,
+        doc = dict(run, record=RANKER, ranker=ranker, is_best_baseline=ranker == evaluation.best_baseline,
                    is_candidate=ranker not in evaluation.baselines)
         for metric, interval in metrics.items():
             doc |= {metric: interval.mean, f"{metric}_ci_low": interval.ci_low, f"{metric}_ci_high": interval.ci_high}
@@ -59,16 +70,60 @@ def records(evaluation: Evaluation, verdict: Verdict | None, *, run_id: str, tim
     return docs
 
 
+def query_records(evaluation: Evaluation, *, run_id: str, timestamp: dt.datetime | None = None,
+                  metric: str = PRIMARY, **context: Any) -> list[dict[str, Any]]:
+    """Per (candidate ranker, query): the candidate's ``metric`` against the best baseline's, and the outcome.
+    Nothing when there is no baseline to compare with."""
+    best = evaluation.best_baseline
+    if best is None or metric not in evaluation.metrics:
+        return []
+    when = (timestamp or dt.datetime.now(dt.timezone.utc)).isoformat()
+    docs = []
+    for ranker in evaluation.rankers:
+        if ranker in evaluation.baselines:
+            continue
+        diff = evaluation.differences(ranker, best, metric)
+        for qid, d in diff.items():
+            value, base = float(evaluation.per_query[ranker][metric][qid]), float(evaluation.per_query[best][metric][qid])
+            outcome = "win" if d > 1e-12 else "loss" if d < -1e-12 else "tie"
+            docs.append({"run_id": run_id, "timestamp": when, "protocol": evaluation.protocol, **context,
+                         "record": QUERY, "ranker": ranker, "best_baseline": best, "qid": str(qid), metric: value,
+                         f"{metric}_baseline": base, f"{metric}_diff": float(d), "outcome": outcome})
+    return docs
+
+
+def feature_records(gain: Mapping[str, float] | None, *, run_id: str, timestamp: dt.datetime | None = None,
+                    **context: Any) -> list[dict[str, Any]]:
+    """Per feature of the candidate model: its total gain and its share of the model's gain."""
+    if not gain:
+        return []
+    when = (timestamp or dt.datetime.now(dt.timezone.utc)).isoformat()
+    total = sum(gain.values())
+    return [{"run_id": run_id, "timestamp": when, **context, "record": FEATURE, "feature": name,
+             "gain": float(value), "gain_share": float(value) / total if total > 0 else 0.0}
+            for name, value in gain.items()]
+
+
 def ensure_index(client: Any, index: str = EVALS_INDEX) -> None:
     with translated(f"could not create the evaluations index {index!r}"):
         if not client.indices.exists(index=index):
             client.indices.create(index=index, body={"mappings": mapping()})
 
 
+def record_id(doc: Mapping[str, Any]) -> str:
+    kind = doc.get("record", RANKER)
+    if kind == QUERY:
+        return f"{doc['run_id']}:{doc['ranker']}:q:{doc['qid']}"
+    if kind == FEATURE:
+        return f"{doc['run_id']}:f:{doc['feature']}"
+    return f"{doc['run_id']}:{doc['ranker']}"
+
+
 def write(client: Any, docs: list[Mapping[str, Any]], index: str = EVALS_INDEX) -> None:
-    """Index the run's documents (ids ``<run_id>:<ranker>``) and refresh, so Dashboards sees them at once."""
+    """Index the run's documents (ids ``<run_id>:<ranker>``, ``<run_id>:<ranker>:q:<qid>``,
+    ``<run_id>:f:<feature>``) and refresh, so Dashboards sees them at once."""
     ensure_index(client, index)
     with translated(f"could not write to {index!r}"):
         for doc in docs:
-            client.index(index=index, id=f"{doc['run_id']}:{doc['ranker']}", body=dict(doc))
+            client.index(index=index, id=record_id(doc), body=dict(doc))
         client.indices.refresh(index=index)

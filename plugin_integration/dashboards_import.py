@@ -1,0 +1,153 @@
+"""Installing mmltr's saved objects through the saved-objects import API of OpenSearch Dashboards or Kibana.
+
+``POST <url>/api/saved_objects/_import?overwrite=true`` with the NDJSON as the multipart field ``file``, and
+the XSRF header the product requires on every write (``osd-xsrf`` for OpenSearch Dashboards, ``kbn-xsrf`` for
+Kibana; a request without it is refused with 400). ``overwrite=true`` replaces objects with the same type and
+id, and every id mmltr writes starts with ``mmltr-``; before importing, :func:`install` also reads the objects
+that already hold those ids (``_bulk_get``) and refuses to replace one mmltr did not write (a chart or a
+dashboard without :data:`~.dashboards_objects.MARKER`, an index pattern over another index).
+
+The product is recognised by the header its API answers with (``osd-name`` / ``kbn-name``), so ``--flavour``
+is only needed behind a proxy that strips it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import requests
+
+from .dashboards_objects import FLAVOURS, MARKER, SavedObjects
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 30
+
+
+class DashboardsError(RuntimeError):
+    """Dashboards/Kibana refused or could not be reached; the message names the URL and the fix."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where Dashboards/Kibana listens, and how to authenticate (as for clusters: basic auth, a CA bundle)."""
+
+    url: str
+    user: str | None = None
+    password: str | None = None
+    verify: bool | str = True
+
+    def session(self) -> requests.Session:
+        s = requests.Session()
+        if self.user is not None:
+            s.auth = (self.user, self.password or "")
+        s.verify = self.verify
+        return s
+
+    def endpoint(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+@dataclass
+class ImportResult:
+    """What the import API answered: objects written, and the per-object errors."""
+
+    success: bool
+    success_count: int
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _request(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+    try:
+        return session.request(method, url, timeout=TIMEOUT_S, **kwargs)
+    except requests.exceptions.SSLError as exc:
+        raise DashboardsError(f"TLS failed for {url}: {exc}; pass --ca-certs FILE (the CA that signed the "
+                              "server's certificate)") from exc
+    except requests.exceptions.RequestException as exc:
+        raise DashboardsError(f"cannot reach {url}: {exc.__class__.__name__}; start Dashboards/Kibana (docker "
+                              "compose -f docker/opensearch.compose.yml up -d) or check --url") from exc
+
+
+def _check(response: requests.Response, what: str) -> Any:
+    if response.status_code in (401, 403):
+        raise DashboardsError(f"{what}: {response.status_code} from {response.url}; pass --user and --password "
+                              "(or MMLTR_USER / MMLTR_PASSWORD) of a user allowed to manage saved objects")
+    if response.status_code == 404:
+        raise DashboardsError(f"{what}: {response.url} does not exist; --url must be the OpenSearch Dashboards "
+                              "or Kibana address (e.g. http://localhost:5601), not the cluster's")
+    if response.status_code >= 400:
+        raise DashboardsError(f"{what}: {response.status_code} from {response.url}: {response.text[:500]}")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise DashboardsError(f"{what}: {response.url} answered {response.status_code} with no JSON; is --url "
+                              "OpenSearch Dashboards or Kibana?") from exc
+
+
+def detect_flavour(conn: Connection, session: requests.Session | None = None) -> str:
+    """``opensearch`` or ``kibana``, from the header ``GET /api/status`` answers with."""
+    session = session or conn.session()
+    response = _request(session, "GET", conn.endpoint("/api/status"))
+    _check(response, "reading the status")
+    if "osd-name" in response.headers:
+        return "opensearch"
+    if "kbn-name" in response.headers:
+        return "kibana"
+    raise DashboardsError(f"{conn.url} answered /api/status without an osd-name or kbn-name header: it is not "
+                          "OpenSearch Dashboards or Kibana, or a proxy strips the header; pass --flavour")
+
+
+def foreign_objects(conn: Connection, objects: SavedObjects, session: requests.Session) -> list[str]:
+    """The ids among ``objects`` that exist already and were not written by mmltr (never overwritten)."""
+    wanted = [{"type": o["type"], "id": o["id"]} for o in objects.objects]
+    response = _request(session, "POST", conn.endpoint("/api/saved_objects/_bulk_get"), json=wanted,
+                        headers={objects.flavour.xsrf_header: "true"})
+    found = _check(response, "reading the existing objects").get("saved_objects", [])
+    ours = {(o["type"], o["id"]): o for o in objects.objects}
+    foreign = []
+    for existing in found:
+        if existing.get("error"):
+            continue  # not there yet
+        key = (existing.get("type"), existing.get("id"))
+        attributes = existing.get("attributes") or {}
+        if key[0] == "index-pattern":
+            mine = key in ours and attributes.get("title") == ours[key]["attributes"]["title"]
+        else:
+            mine = MARKER in str(attributes.get("description", ""))
+        if not mine:
+            foreign.append(f"{key[0]}:{key[1]}")
+    return foreign
+
+
+def import_objects(conn: Connection, objects: SavedObjects, session: requests.Session) -> ImportResult:
+    """One ``_import?overwrite=true`` of the NDJSON."""
+    files = {"file": ("mmltr.ndjson", objects.ndjson().encode("utf-8"), "application/ndjson")}
+    response = _request(session, "POST", conn.endpoint("/api/saved_objects/_import"), params={"overwrite": "true"},
+                        files=files, headers={objects.flavour.xsrf_header: "true"})
+    body = _check(response, "importing the saved objects")
+    return ImportResult(bool(body.get("success")), int(body.get("successCount", 0)), list(body.get("errors") or []))
+
+
+def install(conn: Connection, objects_for: Callable[[str], SavedObjects], flavour: str | None = None) -> tuple[SavedObjects, ImportResult]:
+    """Import mmltr's objects into Dashboards/Kibana at ``conn``; ``objects_for(flavour)`` builds them
+    (:func:`.dashboards_objects.saved_objects`). Raises :class:`DashboardsError` when an object with one of our
+    ids was not written by mmltr, or when the import reports errors."""
+    session = conn.session()
+    chosen = flavour or detect_flavour(conn, session)
+    if chosen not in FLAVOURS:
+        raise DashboardsError(f"unknown flavour {chosen!r}: use one of {', '.join(FLAVOURS)}")
+    objects: SavedObjects = objects_for(chosen)
+    foreign = foreign_objects(conn, objects, session)
+    if foreign:
+        raise DashboardsError(f"{conn.url} already has objects with mmltr's ids that mmltr did not write: "
+                              f"{', '.join(foreign)}; rename or delete them (Stack Management > Saved objects) "
+                              "and run mmltr dashboards install again")
+    result = import_objects(conn, objects, session)
+    if not result.success or result.errors:
+        details = "; ".join(f"{e.get('type')}:{e.get('id')}: {json.dumps(e.get('error'))}" for e in result.errors)
+        raise DashboardsError(f"{objects.flavour.product} at {conn.url} imported {result.success_count} of "
+                              f"{len(objects.objects)} objects: {details or 'no details'}")
+    log.info("imported %d saved objects into %s", result.success_count, conn.url)
+    return objects, result

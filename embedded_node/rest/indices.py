@@ -1,4 +1,7 @@
-"""Index endpoints: create/delete/exists/get, mappings, settings, refresh, force merge, aliases, analyze."""
+"""Index endpoints: create/delete/exists/get, mappings, settings, refresh, force merge, aliases, analyze.
+
+Index expressions resolve under the request's ``ignore_unavailable``/``allow_no_indices``/``expand_wildcards``
+with each API's OpenSearch defaults (:mod:`.index_options`)."""
 from __future__ import annotations
 
 import fnmatch
@@ -7,6 +10,7 @@ from typing import Any
 from .. import errors
 from ..analysis import analyzer_names, get_analyzer
 from ..settings import nest
+from .index_options import DELETE_INDEX, STRICT_EXPAND_OPEN, IndicesOptions, resolve_names
 from .router import RestRequest, RestResponse, Router, acknowledged, ok
 
 
@@ -51,15 +55,14 @@ def register(router: Router) -> None:
     router.add("GET", "/{index}/_stats", index_stats)
 
 
-def _opts(req: RestRequest) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "ignore_unavailable" in req.params:
-        out["ignore_unavailable"] = req.flag("ignore_unavailable")
-    if "allow_no_indices" in req.params:
-        out["allow_no_indices"] = req.flag("allow_no_indices")
-    if "expand_wildcards" in req.params:
-        out["expand_wildcards"] = req.param("expand_wildcards")
-    return out
+def _names(req: RestRequest, default: IndicesOptions = STRICT_EXPAND_OPEN, index: str | None = None) -> list[str]:
+    """The request's index expression resolved under its ``IndicesOptions`` (:mod:`.index_options`)."""
+    expression = index if index is not None else req.path_params.get("index", "_all")
+    return resolve_names(req.node, expression, default.with_request(req))
+
+
+def _shards(req: RestRequest, default: IndicesOptions = STRICT_EXPAND_OPEN) -> list[Any]:
+    return [req.node.indices[name] for name in _names(req, default)]
 
 
 def create_index(req: RestRequest) -> RestResponse:
@@ -69,17 +72,21 @@ def create_index(req: RestRequest) -> RestResponse:
 
 
 def delete_index(req: RestRequest) -> RestResponse:
-    names = req.node.delete_indices(req.path_params["index"], **_opts(req))
-    if not names and req.path_params["index"] not in ("_all", "*") and "*" not in req.path_params["index"]:
-        raise errors.index_not_found(req.path_params["index"])
+    """``DELETE /{index}``: missing names are a 404 unless ``ignore_unavailable``; nothing matched is fine
+    unless ``allow_no_indices=false`` (both raised by the resolver)."""
+    names = _names(req, DELETE_INDEX)
+    if names:
+        req.node.delete_indices(",".join(names), expand_wildcards="all")
     return acknowledged()
 
 
 def index_exists(req: RestRequest) -> RestResponse:
     try:
-        names = req.node.resolve_names(req.path_params["index"], **_opts(req))
-    except errors.EngineError:
-        return RestResponse(404)
+        names = _names(req)
+    except errors.EngineError as exc:
+        if exc.status == 404:
+            return RestResponse(404)
+        raise
     return RestResponse(200 if names else 404)
 
 
@@ -90,7 +97,7 @@ def _aliases_of(node: Any, index: str) -> dict[str, Any]:
 def get_index(req: RestRequest) -> RestResponse:
     node = req.node
     out = {}
-    for shard in node.resolve(req.path_params["index"], **_opts(req)):
+    for shard in _shards(req):
         out[shard.name] = {"aliases": _aliases_of(node, shard.name), "mappings": shard.mapping.to_dict(),
                            "settings": node.settings_view(shard)}
     return ok(out)
@@ -98,7 +105,7 @@ def get_index(req: RestRequest) -> RestResponse:
 
 def get_mapping(req: RestRequest) -> RestResponse:
     return ok({s.name: {"mappings": s.mapping.to_dict()}
-               for s in req.node.resolve(req.path_params.get("index", "_all"), **_opts(req))})
+               for s in _shards(req)})
 
 
 def put_mapping(req: RestRequest) -> RestResponse:
@@ -110,7 +117,7 @@ def get_settings(req: RestRequest) -> RestResponse:
     node = req.node
     out = {}
     wanted = req.path_params.get("name")
-    for shard in node.resolve(req.path_params.get("index", "_all"), **_opts(req)):
+    for shard in _shards(req):
         settings = node.settings_view(shard)
         if wanted:
             flat = {k: v for k, v in shard.settings.items() if k == wanted or k.startswith(wanted.rstrip("*"))}
@@ -129,7 +136,7 @@ def _shards_header(count: int) -> dict[str, Any]:
 
 
 def refresh(req: RestRequest) -> RestResponse:
-    shards = req.node.resolve(req.path_params.get("index", "_all"), **_opts(req))
+    shards = _shards(req)
     for shard in shards:
         shard.refresh()
     return ok(_shards_header(len(shards)))
@@ -140,7 +147,7 @@ def flush(req: RestRequest) -> RestResponse:
 
 
 def force_merge(req: RestRequest) -> RestResponse:
-    shards = req.node.resolve(req.path_params.get("index", "_all"), **_opts(req))
+    shards = _shards(req)
     max_segments = int(req.param("max_num_segments", "1"))
     for shard in shards:
         shard.force_merge(max_segments, req.flag("only_expunge_deletes"))
@@ -195,7 +202,7 @@ def alias_exists(req: RestRequest) -> RestResponse:
 
 
 def index_stats(req: RestRequest) -> RestResponse:
-    shards = req.node.resolve(req.path_params.get("index", "_all"), **_opts(req))
+    shards = _shards(req)
     indices = {}
     for shard in shards:
         deleted = sum(seg.max_doc - seg.num_docs for seg in shard.segments)

@@ -65,7 +65,8 @@ class ClusterRanker:
     """``ranker(user, query)`` for :func:`ltr.world.simulate_searches`: a cluster search's top ``k`` ids."""
 
     def __init__(self, client: Any, alias: str, ranker: str, *, k: int = 10, window: int = 100,
-                 store: str | None = None, hybrid_weight: float = 0.5, batch_size: int = 32) -> None:
+                 store: str | None = None, hybrid_weight: float = 0.5, batch_size: int = 32,
+                 data_dir: Any = None) -> None:
         self.client, self.alias, self.ranker = client, alias, ranker
         self.k, self.window, self.store = k, max(window, k), store
         self.hybrid_weight, self.batch_size = hybrid_weight, batch_size
@@ -82,7 +83,8 @@ class ClusterRanker:
             raise ValueError(f"--ranker hybrid needs a text vector, and {alias!r} ({fields.index}) has none "
                              "(or no text encoder in its _meta): load the catalogue with one (mmltr index "
                              f"load CATALOG --alias {alias} --text-encoder minilm), or use --ranker bm25")
-        self.searcher = Searcher(client, alias, encoders=self.encoders, store=store)
+        self.searcher = Searcher(client, alias, encoders=self.encoders, store=store, data_dir=data_dir)
+        self.base = self.searcher.base_of(self.model)
         self.personal = bool(user_params)
         if self.personal and self.searcher.profiles.context(None) is None:
             raise ValueError(f"--ranker {ranker!r} reads user params ({', '.join(user_params)}) and the "
@@ -108,7 +110,16 @@ class ClusterRanker:
             self._answers.update(self._search({key: (user.user_id, query.text)}))
         return self._answers[key]
 
+    def scored(self, user_id: str | None, text: str) -> list[tuple[str, float]]:
+        """The top ``k`` ids of one search with their scores (``bm25``: the ``multi_match`` score; ``hybrid``:
+        the fused score; a model: the served ``sltr`` score), searched afresh (not cached): for a person
+        looking at the ranking (``mmltr inspect``), where the scores matter as much as the order."""
+        return self._scored({0: (user_id, text)})[0]
+
     def _search(self, wanted: Mapping[Hashable, tuple[str | None, str]]) -> dict[Hashable, list[str]]:
+        return {key: [doc for doc, _ in ranked] for key, ranked in self._scored(wanted).items()}
+
+    def _scored(self, wanted: Mapping[Hashable, tuple[str | None, str]]) -> dict[Hashable, list[tuple[str, float]]]:
         if not wanted:
             return {}
         names = {f"r{i}": key for i, key in enumerate(wanted)}
@@ -124,14 +135,14 @@ class ClusterRanker:
             else:
                 context = self.searcher.context(text, user_id, self.model)
                 bodies[name] = {**search_body(context, model=self.model, k=self.k, window=self.window,
-                                              store=self.store), "_source": False}
+                                              store=self.store, base=self.base), "_source": False}
         found = run_searches(self.client, self.alias, bodies, batch_size=self.batch_size)
         self.searches += len(bodies)
         if self.ranker == "hybrid":
             fused = {name: fuse(found[name + "b"], found[name + "d"], self.hybrid_weight) for name in names}
-            return {key: [d for d, _ in sorted(fused[name].items(), key=lambda ds: (-ds[1], ds[0]))][:self.k]
+            return {key: sorted(fused[name].items(), key=lambda ds: (-ds[1], ds[0]))[:self.k]
                     for name, key in names.items()}
-        return {key: list(found[name])[:self.k] for name, key in names.items()}
+        return {key: list(found[name].items())[:self.k] for name, key in names.items()}
 
 
 def _stored_model(client: Any, name: str, store: str | None) -> models_mod.Model:

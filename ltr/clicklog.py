@@ -112,7 +112,9 @@ class LogBuilder:
         users = self._users
         return users.setdefault(user_id, len(users))
 
-    def add_search(self, event: SearchEvent, file: int, line: int) -> None:
+    def add_search(self, event: SearchEvent, file: int, line: int) -> bool:
+        """Add a search; False when it was rejected (a reused ``search_id`` with other results), so that the
+        reader counts each row once: as read and kept, or as rejected."""
         previous = self._search_index.get(event.search_id)
         docs = self._docs
         ids = [docs.setdefault(d, len(docs)) for d in event.results]
@@ -129,7 +131,8 @@ class LogBuilder:
                                           f"results (line {self._s_line[previous]}); the first one is kept. "
                                           "Give each search a unique search_id", "search_id",
                                           event.search_id))
-            return
+                return False
+            return True
         if len(set(event.results)) != len(event.results):
             self.report.note("duplicate_result_doc", example=f"{self.files[file]}:{line}: search "
                              f"{event.search_id!r} shows a doc twice; later copies are ignored")
@@ -147,6 +150,7 @@ class LogBuilder:
         if not ids:
             self.report.note("empty_results",
                              example=f"{self.files[file]}:{line}: search {event.search_id!r}")
+        return True
 
     def add_interaction(self, event: Interaction, file: int, line: int) -> None:
         search = self._search_index.get(event.search_id, -1)
@@ -234,8 +238,8 @@ def read_jsonl_log(path: str | Path, builder: LogBuilder | None = None) -> Click
         kind = row.get("type")
         try:
             if kind == "search":
-                builder.add_search(parse_search(row), file, line)
-                report.count("searches")
+                if builder.add_search(parse_search(row), file, line):
+                    report.count("searches")
             elif isinstance(kind, str) and kind in _KINDS:
                 builder.add_interaction(parse_interaction(row, _KINDS[kind]), file, line)
                 report.count(kind)

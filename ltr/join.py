@@ -56,6 +56,10 @@ def join_events(log: ClickLog, *, clock_skew_s: float = DEFAULT_CLOCK_SKEW_S,
                 f"search_id {key!r} matches no search in the log; log the search event too (or fix the id)",
                 search_key=key)
     keep &= ~unknown
+    if not len(log.search_ids):  # a log of events only: all rejected above, and no search to index into
+        none = np.zeros(0, dtype=np.int32)
+        return JoinedEvents(search=none, doc=log.event_doc[:0], position=none, kind=log.event_kind[:0],
+                            time=log.event_time[:0], user=none), report
 
     search = np.where(unknown, 0, log.event_search).astype(np.int64)
     start = log.result_offsets[search] if n else np.zeros(0, dtype=np.int64)

@@ -73,14 +73,24 @@ def _as_id(value: Any, name: str) -> str:
 
 
 def parse_position(value: Any, name: str = "position") -> int | None:
-    """A 0-based rank; None when absent. Range is checked against the search's results when joining."""
+    """A 0-based rank; None when absent. Range is checked against the search's results when joining; here
+    only against what the log's int32 columns hold (a rank of 2^63 is a corrupt row, not an OverflowError)."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
+    given = value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise RowError(name, "invalid_field", f"'{name}' must be an integer rank (0-based), got {value!r}")
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RowError(name, "invalid_field", f"'{name}' must be an integer rank (0-based), got {value!r}")
+    if not -MAX_POSITION <= value <= MAX_POSITION:
+        raise RowError(name, "position_out_of_range",
+                       f"'{name}' {given!r} is not a plausible rank (at most {MAX_POSITION:,}); fix or drop "
+                       "the row")
+    return value
+
+
+#: The largest rank a log row may carry: int32 minus headroom for a 1-based ordinal and the "no rank" marker.
+MAX_POSITION = 2**31 - 2
 
 
 def parse_results(value: Any, name: str = "results") -> tuple[str, ...]:

@@ -105,9 +105,9 @@ def read_ubi_log(queries_path: Path, events_path: Path, *, ordinal_base: int = 1
         except RowError as err:
             report.reject(Reject(str(queries_path), line, err.reason, err.message, err.field, row))
             continue
-        report.count("searches")
         if search.results:
-            builder.add_search(search, queries_file, line)
+            if builder.add_search(search, queries_file, line):
+                report.count("searches")
         else:
             no_hits.setdefault(search.search_id, (search, line))
 
@@ -142,5 +142,6 @@ def read_ubi_log(queries_path: Path, events_path: Path, *, ordinal_base: int = 1
             report.note("results_from_impressions")
         search = SearchEvent(search.search_id, search.query, tuple(dict.fromkeys(shown)), search.timestamp,
                              search.user_id, search.session_id)
-        builder.add_search(search, queries_file, line)
+        if builder.add_search(search, queries_file, line):
+            report.count("searches")
     return builder.build()

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
 from .. import errors, jsonutil
+from . import filter_path
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class Router:
             err = errors.EngineError("exception", f"internal error in the embedded node: {type(exc).__name__}: {exc}",
                                      500)
             response = RestResponse(500, err.to_body())
+        response = filter_path.apply(response, params.get("filter_path"))
         if method == "HEAD":
             response = RestResponse(response.status, None, response.content_type)
         return response

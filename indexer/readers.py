@@ -121,9 +121,9 @@ def _iter_jsonl(path: Path) -> Iterator[RawRecord]:
     try:
         with _open_binary(path) as handle:
             for line_no, raw in enumerate(handle, start=1):
-                line = raw.decode("utf-8", "surrogateescape")
-                if not line.strip():
+                if not raw.strip():  # ASCII whitespace only, as count_rows counts (str.strip eats \x1c too)
                     continue
+                line = raw.decode("utf-8", "surrogateescape")
                 bad = invalid_utf8(line)
                 if bad is not None:
                     yield RawRecord(line_no, None, bad, "invalid_utf8")

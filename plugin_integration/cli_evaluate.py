@@ -91,7 +91,8 @@ def print_table(console: Console, evaluation: Evaluation) -> None:
               help="retrieval: first-stage hits the ltr model re-scores.")
 @click.option("--store", default=None, help="Named feature store.")
 @click.option("--evals-index", default=eval_records.EVALS_INDEX, show_default=True,
-              help="Index recording each run (one document per ranker); '' records nothing.")
+              help="Index recording each run (one document per ranker; per-query outcomes and feature importance "
+                   "go to <index>-details); '' records nothing.")
 @click.option("--device", default=None, help="Device of the query encoders (cpu, cuda).")
 @click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True, help="Searches per _msearch.")
 @click.option("--clicks", "clicks_path", type=click.Path(exists=True, path_type=Path), default=None, metavar="LOG",
@@ -144,7 +145,8 @@ def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | 
     evaluation = summarize(per_query, protocol=protocol, folds=folds)
     v = verdict(evaluation)
     features = table.drop(columns=["key"])
-    write_outputs(report_dir, evaluation, v, feature_gain=rankers.gain or _served_gain(obj.data_dir, model),
+    gain = rankers.gain or _served_gain(obj.data_dir, model)
+    write_outputs(report_dir, evaluation, v, feature_gain=gain,
                   features=features, title=f"mmltr evaluate: {judgments_path.name} on {alias} ({protocol})")
     details = {"judgments": str(judgments_path), "alias": alias, "featureset": fs.name, "model": model,
                "hybrid_weights": rankers.hybrid_weights, "hybrid_training_ndcg@10": rankers.hybrid_training,
@@ -169,9 +171,12 @@ def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | 
         console.print(f"note: {report.n_rejected:,} judgment rows were rejected while reading")
     if evals_index:
         run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+        context = dict(alias=alias, featureset=fs.name, model=model, judgments=str(judgments_path))
         eval_records.write(client, eval_records.records(
-            evaluation, v, run_id=run_id, alias=alias, featureset=fs.name, model=model,
-            judgments=str(judgments_path), hybrid_weights=list(rankers.hybrid_weights.values())), evals_index)
+            evaluation, v, run_id=run_id, hybrid_weights=list(rankers.hybrid_weights.values()), **context), evals_index)
+        eval_records.write(client, [*eval_records.query_records(evaluation, run_id=run_id, **context),
+                                    *eval_records.feature_records(gain, run_id=run_id, **context)],
+                           evals_index + eval_records.DETAILS_SUFFIX)
         console.print(f"recorded run {run_id} in {evals_index}")
     console.print(f"report: {report_dir} ({time.perf_counter() - started:.1f} s)")
     console.print(f"verdict: {v.text}")

@@ -9,8 +9,8 @@ written: the objects have the 7.10 shape, and both products migrate an object wi
 Every object id starts with ``mmltr-`` (:data:`ID_PREFIX`) and every chart and the dashboard carry
 :data:`MARKER` in their description, so an import overwrites mmltr's own objects and nothing else.
 The charts read only fields mmltr maps itself: the items index (:mod:`indexer.mappings`), ``mmltr-evals``
-(:mod:`.eval_records`) and ``mmltr-features`` (:mod:`.feature_records`); :func:`index_pattern_fields`
-turns those mappings into the field list an index pattern stores.
+and ``mmltr-evals-details`` (:mod:`.eval_records`) and ``mmltr-features`` (:mod:`.feature_records`);
+:func:`index_pattern_fields` turns those mappings into the field list an index pattern stores.
 """
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def _items_mapping() -> Mapping[str, Any]:
 PATTERNS: tuple[IndexPattern, ...] = (
     IndexPattern("mmltr-index-pattern-items", "items", None, _items_mapping),
     IndexPattern("mmltr-index-pattern-evals", eval_records.EVALS_INDEX, "timestamp", eval_records.mapping),
+    IndexPattern("mmltr-index-pattern-evals-details", eval_records.DETAILS_INDEX, "timestamp", eval_records.mapping),
     IndexPattern("mmltr-index-pattern-features", feature_records.FEATURES_INDEX, "timestamp",
                  feature_records.mapping),
 )
@@ -182,16 +183,16 @@ CHARTS: tuple[Chart, ...] = (
            _terms("5", "bucket", "protocol", 2, label="protocol")),
           dict(_TABLE), query=f"record:{eval_records.RANKER} and is_candidate:true", width=16),
     Chart("mmltr-vis-feature-importance", "mmltr: feature importance (share of the model's gain)",
-          "mmltr-index-pattern-evals", "horizontal_bar",
+          "mmltr-index-pattern-evals-details", "horizontal_bar",
           (_metric("1", "avg", "gain_share", "share of gain"), _terms("2", "segment", "feature", 30)),
           _point_series("histogram", [("1", "share of gain")], "share of gain", horizontal=True),
           query=f"record:{eval_records.FEATURE}"),
     Chart("mmltr-vis-query-outcomes", f"mmltr: per-query wins and losses on {P} vs the best baseline",
-          "mmltr-index-pattern-evals", "pie",
+          "mmltr-index-pattern-evals-details", "pie",
           (_metric("1", "count"), _terms("2", "segment", "outcome", 3)), dict(_PIE),
           query=f"record:{eval_records.QUERY}"),
     Chart("mmltr-vis-query-losses", f"mmltr: queries that lose most {P} vs the best baseline",
-          "mmltr-index-pattern-evals", "table",
+          "mmltr-index-pattern-evals-details", "table",
           (_metric("1", "avg", f"{P}_diff", "change"), _metric("2", "avg", P, P),
            _metric("3", "avg", f"{P}_baseline", "best baseline"),
            _terms("4", "bucket", "qid", 25, order="asc", label="query id")),

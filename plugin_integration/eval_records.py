@@ -12,7 +12,9 @@ integer; ``better``, ``is_best_baseline``, ``is_candidate`` boolean; ``verdict``
 ``<m>_ci_low``, ``<m>_ci_high`` float (``ndcg@10``, ``ndcg@10_ci_low``, ...) and, on candidate rows, ``<m>_diff``
 and ``<m>_p`` (the paired comparison with the best baseline); ``hybrid_weights`` float (per fold).
 
-Besides these ``record: ranker`` documents, a run writes (:func:`query_records`, :func:`feature_records`):
+Besides these ``record: ranker`` documents, a run writes to ``mmltr-evals-details`` (:data:`DETAILS_INDEX`, same
+mapping; a second index so that ``mmltr-evals`` stays one document per (run, ranker)) (:func:`query_records`,
+:func:`feature_records`):
 ``record: query``, one per (candidate ranker, query): ``qid``, the candidate's and the best baseline's
 per-query value of the primary metric (``<m>``, ``<m>_baseline``), their difference ``<m>_diff`` and the
 ``outcome`` (``win``/``loss``/``tie``), so "per-query wins and losses" is a terms aggregation; and
@@ -30,6 +32,8 @@ from ltr.evaluation import JUDGED_AT, METRICS, Evaluation, Verdict
 from .errors import translated
 
 EVALS_INDEX = "mmltr-evals"
+DETAILS_SUFFIX = "-details"
+DETAILS_INDEX = EVALS_INDEX + DETAILS_SUFFIX
 KEYWORDS = ("run_id", "protocol", "ranker", "alias", "featureset", "model", "judgments", "best_baseline", "record",
             "qid", "outcome", "feature")
 RANKER, QUERY, FEATURE = "ranker", "query", "feature"  # the values of ``record``

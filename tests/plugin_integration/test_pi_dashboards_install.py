@@ -39,7 +39,7 @@ def imports(state: Standin) -> list[tuple[str, str, dict[str, str]]]:
 def test_install_into_opensearch_dashboards(standin: Standin) -> None:
     result = install(standin.url)
     assert result.exit_code == 0, result.output
-    assert "imported 10 saved objects into OpenSearch Dashboards" in result.output
+    assert "imported 11 saved objects into OpenSearch Dashboards" in result.output
     assert f"{standin.url}/app/dashboards#/view/mmltr-dashboard" in result.output
     (request,) = imports(standin)
     assert request[1] == "/api/saved_objects/_import?overwrite=true"
@@ -54,7 +54,7 @@ def test_install_into_opensearch_dashboards(standin: Standin) -> None:
 def test_install_into_kibana_with_credentials_from_the_environment(standin: Standin) -> None:
     result = install(standin.url, env={"MMLTR_USER": "elastic", "MMLTR_PASSWORD": "s3cret"})
     assert result.exit_code == 0, result.output
-    assert "imported 10 saved objects into Kibana" in result.output
+    assert "imported 11 saved objects into Kibana" in result.output
     headers = {k.lower(): v for k, v in imports(standin)[0][2].items()}
     assert headers["kbn-xsrf"] == "true"
     assert standin.store[("index-pattern", "mmltr-index-pattern-evals")]["attributes"]["name"] == "mmltr mmltr-evals"
@@ -77,7 +77,7 @@ def test_reinstall_replaces_mmltr_objects_and_nothing_else(standin: Standin) -> 
     assert result.exit_code == 0, result.output
     assert standin.store[("visualization", "mmltr-vis-ndcg-over-time")]["attributes"]["title"].startswith("mmltr: ")
     assert standin.store[("visualization", "my-own-chart")] is mine
-    assert len(standin.store) == 11
+    assert len(standin.store) == 12
 
 
 def test_an_object_mmltr_did_not_write_is_never_replaced(standin: Standin) -> None:

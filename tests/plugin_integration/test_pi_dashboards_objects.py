@@ -36,7 +36,7 @@ def export(tmp_path: Path, flavour: str) -> list[dict[str, Any]]:
     out = tmp_path / f"{flavour}.ndjson"
     result = CliRunner().invoke(main, ["dashboards", "export", "-o", str(out), "--flavour", flavour])
     assert result.exit_code == 0, result.output
-    assert "wrote 10 saved objects" in result.output and "3 index-pattern, 6 visualization, 1 dashboard" in result.output
+    assert "wrote 11 saved objects" in result.output and "4 index-pattern, 6 visualization, 1 dashboard" in result.output
     lines = out.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines]  # NDJSON: one complete JSON object per line
 
@@ -56,7 +56,7 @@ def pattern_mappings() -> dict[str, dict[str, str]]:
 
 def test_every_object_has_an_mmltr_id_and_references_only_objects_in_the_file(objects: list[dict[str, Any]]) -> None:
     keys = by_key(objects)
-    assert len(keys) == len(objects) == 10  # ids are unique per type
+    assert len(keys) == len(objects) == 11  # ids are unique per type
     seen: set[tuple[str, str]] = set()
     for o in objects:
         assert set(o) == {"type", "id", "attributes", "references"}
@@ -72,7 +72,7 @@ def test_index_patterns_match_the_mappings_mmltr_writes(objects: list[dict[str, 
     flavour = request.node.callspec.params["objects"]
     mappings = pattern_mappings()
     patterns = [o for o in objects if o["type"] == "index-pattern"]
-    assert {p["attributes"]["title"] for p in patterns} == {"items", "mmltr-evals", "mmltr-features"}
+    assert {p["attributes"]["title"] for p in patterns} == {"items", "mmltr-evals", "mmltr-evals-details", "mmltr-features"}
     for p in patterns:
         a = p["attributes"]
         assert ("name" in a) == (flavour == "kibana")  # Kibana 8 data views carry a display name
@@ -129,7 +129,8 @@ def test_visualizations_are_valid_and_read_only_mapped_fields(objects: list[dict
         if vis["type"] in ("line", "histogram", "horizontal_bar"):
             assert [s["data"]["id"] for s in vis["params"]["seriesParams"]] == [m["id"] for m in metrics]
     # the charts cover what the issue asks: NDCG over time, importance, distributions, per-query outcomes
-    assert {"timestamp", "ndcg@10", "gain_share", "outcome", "ndcg@10_diff"} <= charted["mmltr-index-pattern-evals"]
+    assert {"timestamp", "ndcg@10", "ndcg@10_diff", "model"} <= charted["mmltr-index-pattern-evals"]
+    assert {"gain_share", "feature", "outcome", "qid", "ndcg@10_diff"} <= charted["mmltr-index-pattern-evals-details"]
     assert {"grade", "bm25_title", "knn_text", "cf_score", "price_fit"} <= charted["mmltr-index-pattern-features"]
 
 

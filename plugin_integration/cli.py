@@ -30,6 +30,7 @@ from .cli_serve import serve
 from .cli_simulate import clicks
 from .cli_support import translate_errors
 from .client import make_client
+from .credentials import load_credentials
 
 
 @dataclass
@@ -38,15 +39,17 @@ class CliContext:
 
     cluster: str | None
     data_dir: Path
+    credentials_file: Path | None = None
     _client: Any = field(default=None, repr=False)
 
     def client(self) -> Any:
         if self._client is None:
-            self._client = make_client(self.cluster, self.data_dir)
+            credentials = load_credentials(self.credentials_file) if self.cluster else None
+            self._client = make_client(self.cluster, self.data_dir, credentials=credentials)
         return self._client
 
 
-GLOBAL_OPTIONS = ("--cluster", "--data-dir")
+GLOBAL_OPTIONS = ("--cluster", "--data-dir", "--credentials")
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -101,18 +104,23 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "MMLTR"})
 @click.option("--cluster", envvar="MMLTR_CLUSTER", default=None, metavar="URL",
-              help="Cluster URL (OpenSearch or Elasticsearch). Without it, the embedded node in --data-dir is used.")
+              help="Cluster URL (OpenSearch or Elasticsearch). Without it, the embedded node in --data-dir is used. "
+                   "Credentials: MMLTR_USERNAME/MMLTR_PASSWORD, MMLTR_API_KEY, MMLTR_AWS_REGION or --credentials.")
+@click.option("--credentials", "credentials_file", envvar="MMLTR_CREDENTIALS", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file with the cluster's credentials and TLS files (docs/reliability.md#credentials).")
 @click.option("--data-dir", envvar="MMLTR_DATA_DIR", default=".mmltr", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Data directory of the embedded node.")
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
 @click.pass_context
-def main(ctx: click.Context, cluster: str | None, data_dir: Path, verbose: int) -> None:
+def main(ctx: click.Context, cluster: str | None, credentials_file: Path | None, data_dir: Path,
+         verbose: int) -> None:
     """mmltr: multimodal, personalized learning-to-rank for OpenSearch and Elasticsearch."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if verbose == 0:  # opensearch-py logs every failed request as a warning; the CLI reports errors itself
         logging.getLogger("opensearch").setLevel(logging.ERROR)
-    ctx.obj = CliContext(cluster=cluster, data_dir=data_dir)
+    ctx.obj = CliContext(cluster=cluster, data_dir=data_dir, credentials_file=credentials_file)
 
 
 # The commands in the order a user runs them, each with the step that follows (shown in `mmltr --help` and at

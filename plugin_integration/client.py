@@ -7,6 +7,7 @@ the node's :class:`DataDirLocked` as a message.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -18,24 +19,39 @@ from embedded_node.node import open_node
 from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_server
 from embedded_node.rest.transport import EmbeddedConnection
 
+from .credentials import Credentials, client_options, load_credentials, redact_url, with_url_credentials
 from .serializer import OrjsonSerializer
 
 __all__ = ["DEFAULT_DATA_DIR", "DataDirLocked", "RemoteBindRefused", "make_client", "serve_embedded_node"]
 
 DEFAULT_DATA_DIR = Path(".mmltr")
+log = logging.getLogger(__name__)
 
 
-def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> OpenSearch:
+#: opensearch-py's own retry settings (its transport retries; no loop of ours): a 502/503/504, a dropped
+#: connection or a timeout is retried up to ``max_retries`` times. 429 is not here: it asks the client to back
+#: off, which ``streaming_bulk`` does for bulk items (exponential ``initial_backoff``); elsewhere it is an error.
+RETRY_OPTIONS: dict[str, Any] = {"max_retries": 3, "retry_on_status": (502, 503, 504), "retry_on_timeout": True}
+
+
+def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | None = None, *,
+                credentials: Credentials | None = None, **kwargs: Any) -> OpenSearch:
     """Return an opensearch-py client for ``cluster`` or, when no URL is given, for the embedded node.
 
     The embedded node is reached through an in-process connection class (no socket), so the client's
-    serialization, error mapping and helpers behave exactly as against a real cluster.
+    serialization, error mapping and helpers behave exactly as against a real cluster. For a URL, the
+    credentials are ``credentials`` or, when not given, those of the environment (:mod:`.credentials`); a
+    password in the URL is moved out of it (with a warning), TLS certificates are verified.
     """
     kwargs.setdefault("serializer", OrjsonSerializer())
+    for key, value in RETRY_OPTIONS.items():
+        kwargs.setdefault(key, value)
     if cluster:
-        options: dict[str, Any] = {"timeout": 60}
+        url, creds = with_url_credentials(credentials or load_credentials(), cluster)
+        options: dict[str, Any] = {"timeout": 60, **client_options(url, creds)}
         options.update(kwargs)
-        return OpenSearch(hosts=[cluster], **options)
+        log.debug("client for %s (auth: %s)", redact_url(url), creds.method)
+        return OpenSearch(hosts=[url], **options)
     path = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     kwargs.setdefault("connection_class", EmbeddedConnection)  # tests wrap it to inject faults
     return OpenSearch(hosts=[{"host": "embedded", "port": 9200}], data_dir=str(path), **kwargs)

@@ -23,6 +23,7 @@ from indexer.encoders.base import quiet_model_loading
 from . import demo_evaluation as de
 from . import demo_models as dm
 from . import demo_pipeline as dp
+from . import eval_records
 from . import served_models
 from .cli_serve import serve
 from .cluster_info import detect
@@ -145,6 +146,8 @@ def demo(obj: Any, size: str, report_dir: Path | None, seed: int, searches: int 
                            report_dir, window=plan.window, feature_gain=gain)
     _stage(console, 6, "evaluate", f"{ev.pairs:,} (user, query) pairs of the evaluation period, "
            f"{ev.evaluated:,} with a relevant item; report -> {report_dir}", ev.seconds)
+    recorded = _record(client, ev, ms.personal.name, gain)
+    console.print(f"      recorded in {eval_records.EVALS_INDEX} as run {recorded} (mmltr dashboards install charts it)")
     console.print(_ndcg_table(ev))
     console.print("gain of ltr on NDCG@10 (paired; 95% CI; randomization p):")
     _gains(console, ev)
@@ -161,6 +164,18 @@ def demo(obj: Any, size: str, report_dir: Path | None, seed: int, searches: int 
         client.close()
         obj._client = None
         ctx.invoke(serve, host="127.0.0.1", port=port, data_dir_opt=None, allow_remote=False)
+
+
+def _record(client: Any, ev: de.EvaluationStage, model: str, gain: dict[str, float]) -> str:
+    """The evaluation in ``mmltr-evals`` (and its per-query outcomes and feature importance in
+    ``mmltr-evals-details``), as ``mmltr evaluate`` records its runs, so the dashboards have a first run."""
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-demo"
+    context = dict(alias=dp.ALIAS, featureset=dm.PERSONAL_SET, model=model, judgments="demo: true relevance")
+    eval_records.write(client, eval_records.records(ev.evaluation, ev.verdict, run_id=run_id, **context))
+    eval_records.write(client, [*eval_records.query_records(ev.evaluation, run_id=run_id, **context),
+                                *eval_records.feature_records(gain, run_id=run_id, **context)],
+                       eval_records.DETAILS_INDEX)
+    return run_id
 
 
 def _gain(data_dir: Path, model: str) -> dict[str, float]:

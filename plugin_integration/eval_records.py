@@ -30,6 +30,7 @@ from typing import Any
 from ltr.evaluation import JUDGED_AT, METRICS, Evaluation, Verdict
 
 from .errors import translated
+from .records_bulk import index_records
 
 EVALS_INDEX = "mmltr-evals"
 DETAILS_SUFFIX = "-details"
@@ -125,9 +126,6 @@ def record_id(doc: Mapping[str, Any]) -> str:
 
 def write(client: Any, docs: list[Mapping[str, Any]], index: str = EVALS_INDEX) -> None:
     """Index the run's documents (ids ``<run_id>:<ranker>``, ``<run_id>:<ranker>:q:<qid>``,
-    ``<run_id>:f:<feature>``) and refresh, so Dashboards sees them at once."""
+    ``<run_id>:f:<feature>``) in one bulk request and refresh, so Dashboards sees them at once."""
     ensure_index(client, index)
-    with translated(f"could not write to {index!r}"):
-        for doc in docs:
-            client.index(index=index, id=record_id(doc), body=dict(doc))
-        client.indices.refresh(index=index)
+    index_records(client, index, ((record_id(doc), doc) for doc in docs))

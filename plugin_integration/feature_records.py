@@ -20,14 +20,13 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from opensearchpy.helpers import streaming_bulk
-
 from indexer import schema
 
-from .errors import ClusterError, from_body, translated
+from .errors import translated
 from .feature_logging import LoggedFeatures
 from .fused_featureset import IndexFields, fused_specs
 from .judged_contexts import JudgedGroups
+from .records_bulk import index_records
 
 log = logging.getLogger(__name__)
 
@@ -88,25 +87,9 @@ def ensure_index(client: Any, feature_names: Sequence[str], index: str = FEATURE
 
 
 def write(client: Any, docs: Iterable[Mapping[str, Any]], feature_names: Sequence[str],
-          index: str = FEATURES_INDEX, chunk_size: int = 500) -> int:
-    """Bulk-index the rows (ids ``<run_id>:<n>``) and refresh; returns how many were written. A rejected row
-    raises with the cluster's reason (nothing is dropped silently)."""
+          index: str = FEATURES_INDEX) -> int:
+    """Bulk-index the rows (ids ``<run_id>:<n>``) and refresh; returns how many were written."""
     ensure_index(client, feature_names, index)
-
-    def actions() -> Iterator[dict[str, Any]]:
-        for n, doc in enumerate(docs):
-            yield {"_index": index, "_id": f"{doc['run_id']}:{n}", "_source": dict(doc)}
-
-    written = 0
-    with translated(f"could not write the logged features to {index!r}"):
-        for ok, item in streaming_bulk(client, actions(), chunk_size=chunk_size, raise_on_error=False,
-                                       max_retries=3):
-            if not ok:
-                result = next(iter(item.values()))
-                error = from_body(result.get("status", 500), {"error": result.get("error")})
-                raise ClusterError(error.status, error.type, f"row {result.get('_id')}: {error.reason}",
-                                   f"check the mapping of {index} (mmltr writes it with dynamic: false)")
-            written += 1
-        client.indices.refresh(index=index)
+    written = index_records(client, index, ((f"{doc['run_id']}:{n}", doc) for n, doc in enumerate(docs)))
     log.info("wrote %d logged rows to %s", written, index)
     return written

@@ -15,11 +15,13 @@ import pytest
 from click.testing import Result
 from pi_cli_loop import icecat_subset, run_cli
 
-from ltr.evaluation import summarize
+from ltr.evaluation import summarize, verdict
 from ltr.feature_table import RESERVED
 from plugin_integration import eval_records, feature_records
+from plugin_integration.cli_demo import _record
 from plugin_integration.client import make_client
 from plugin_integration.dashboards_objects import CHARTS, PATTERNS, mapped_fields, saved_objects
+from plugin_integration.demo_evaluation import EvaluationStage
 
 
 @dataclass
@@ -134,3 +136,26 @@ def test_every_charted_field_is_mapped_on_the_node(logged: Logged) -> None:
             name = agg["params"].get("field")
             if name is not None:  # charted: mapped on the node, and listed by the index pattern
                 assert name in node_fields[chart.pattern] and name in listed[chart.pattern], (chart.id, name)
+
+
+def test_the_demo_records_its_evaluation_for_the_dashboards(logged: Logged, tmp_path: Path) -> None:
+    qids = [f"q{i}" for i in range(4)]
+    per_query = {name: pd.DataFrame({"ndcg@10": values}, index=pd.Index(qids, name="qid"))
+                 for name, values in (("bm25", [0.2, 0.4, 0.6, 0.8]), ("hybrid", [0.3, 0.5, 0.6, 0.7]),
+                                      ("ltr", [0.9, 0.5, 0.1, 0.7]))}
+    evaluation = summarize(per_query, protocol="retrieval")
+    stage = EvaluationStage(evaluation, verdict(evaluation), (), 4, 4, tmp_path, 0.0)
+    client = logged.client()
+    try:
+        run_id = _record(client, stage, "demo-items_fused__20261207-000000", {"bm25_title": 1.0, "cf_score": 3.0})
+        runs = [d for d in _docs(client, eval_records.EVALS_INDEX) if d["run_id"] == run_id]
+        details = [d for d in _docs(client, eval_records.DETAILS_INDEX) if d["run_id"] == run_id]
+    finally:
+        client.close()
+    assert sorted(d["ranker"] for d in runs) == ["bm25", "hybrid", "ltr"]
+    assert {d["model"] for d in runs} == {"demo-items_fused__20261207-000000"}
+    queries = {d["qid"]: d["outcome"] for d in details if d["record"] == "query"}
+    # hybrid is the best baseline (mean 0.525 vs bm25's 0.5): ltr wins q0, ties q1 and q3, loses q2
+    assert queries == {"q0": "win", "q1": "tie", "q2": "loss", "q3": "tie"}
+    assert {d["feature"]: d["gain_share"] for d in details if d["record"] == "feature"} == {"bm25_title": 0.25,
+                                                                                           "cf_score": 0.75}

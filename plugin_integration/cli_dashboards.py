@@ -7,10 +7,12 @@ no aggregations and no ``_field_caps``, so Dashboards and Kibana need a real clu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .cli_support import friendly_errors
+from .credentials import load_credentials
 from .dashboards_import import Connection, DashboardsError, install
 from .dashboards_objects import DASHBOARD_ID, FLAVOURS, saved_objects
 
@@ -48,21 +50,22 @@ def export(output: Path, flavour: str) -> None:
               help="OpenSearch Dashboards or Kibana, e.g. http://localhost:5601 (env MMLTR_DASHBOARDS_URL).")
 @click.option("--flavour", type=_FLAVOUR, default=None,
               help="Default: recognised from the server's answer (osd-name / kbn-name header).")
-@click.option("--user", envvar="MMLTR_USER", default=None, help="Basic-auth user (env MMLTR_USER).")
-@click.option("--password", envvar="MMLTR_PASSWORD", default=None, help="Basic-auth password (env MMLTR_PASSWORD).")
-@click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="CA bundle that signed the server's TLS certificate.")
+@click.pass_obj
 @friendly_errors
-def install_command(url: str, flavour: str | None, user: str | None, password: str | None,
-                    ca_certs: str | None) -> None:
-    """Import the saved objects through the saved-objects API, replacing mmltr's own objects only."""
+def install_command(obj: Any, url: str, flavour: str | None) -> None:
+    """Import the saved objects through the saved-objects API, replacing mmltr's own objects only.
+
+    Credentials as for clusters: MMLTR_USERNAME/MMLTR_PASSWORD or MMLTR_API_KEY, MMLTR_CA_CERTS and client
+    certificates, or the global --credentials FILE."""
     if not url.startswith(("http://", "https://")):
         raise click.BadParameter(f"{url!r} is not an http(s) URL (e.g. http://localhost:5601)", param_hint="--url")
-    conn = Connection(url, user=user, password=password, verify=ca_certs or True)
+    credentials_file = getattr(obj, "credentials_file", None) if obj is not None else None
     try:
+        conn = Connection.from_credentials(url, load_credentials(credentials_file))
         objects, result = install(conn, saved_objects, flavour)
     except DashboardsError as exc:
         raise click.ClickException(str(exc)) from exc
+    url = conn.url
     click.echo(f"imported {result.success_count} saved objects into {objects.flavour.product} at {url}")
     click.echo(f"open {url.rstrip('/')}/app/dashboards#/view/{DASHBOARD_ID} (charts fill in once mmltr evaluate "
                "and mmltr features log --to-index have written to this cluster)")

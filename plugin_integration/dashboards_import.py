@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import requests
 
+from .credentials import Credentials, client_options, with_url_credentials
 from .dashboards_objects import FLAVOURS, MARKER, SavedObjects
 
 log = logging.getLogger(__name__)
@@ -32,18 +33,35 @@ class DashboardsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Connection:
-    """Where Dashboards/Kibana listens, and how to authenticate (as for clusters: basic auth, a CA bundle)."""
+    """Where Dashboards/Kibana listens, and how to authenticate: the cluster's credentials
+    (:mod:`.credentials`: basic auth or an API key, a CA bundle, client certificates), as requests options."""
 
     url: str
-    user: str | None = None
-    password: str | None = None
+    auth: tuple[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
     verify: bool | str = True
+    cert: str | tuple[str, str] | None = None
+
+    @classmethod
+    def from_credentials(cls, url: str, creds: Credentials) -> Connection:
+        """``url`` (a ``user:password@`` in it is taken out, with a warning) and the cluster's credentials."""
+        url, creds = with_url_credentials(creds, url)
+        if creds.method == "aws_sigv4":
+            raise DashboardsError("AWS SigV4 is not supported for Dashboards here; sign in with basic auth "
+                                  "(MMLTR_USERNAME/MMLTR_PASSWORD) or import the file from mmltr dashboards export "
+                                  "in the Dashboards UI (Management > Saved objects > Import)")
+        options = client_options(url, creds)
+        cert = (options["client_cert"], options["client_key"]) if "client_key" in options else options.get("client_cert")
+        verify: bool | str = options.get("ca_certs") or options.get("verify_certs", True)
+        return cls(url, auth=options.get("http_auth"), headers=dict(options.get("headers") or {}), verify=verify,
+                   cert=cert)
 
     def session(self) -> requests.Session:
         s = requests.Session()
-        if self.user is not None:
-            s.auth = (self.user, self.password or "")
+        s.auth = self.auth
+        s.headers.update(self.headers)
         s.verify = self.verify
+        s.cert = self.cert
         return s
 
     def endpoint(self, path: str) -> str:
@@ -63,8 +81,8 @@ def _request(session: requests.Session, method: str, url: str, **kwargs: Any) ->
     try:
         return session.request(method, url, timeout=TIMEOUT_S, **kwargs)
     except requests.exceptions.SSLError as exc:
-        raise DashboardsError(f"TLS failed for {url}: {exc}; pass --ca-certs FILE (the CA that signed the "
-                              "server's certificate)") from exc
+        raise DashboardsError(f"TLS failed for {url}: {exc}; set MMLTR_CA_CERTS to the CA bundle that signed "
+                              "the server's certificate") from exc
     except requests.exceptions.RequestException as exc:
         raise DashboardsError(f"cannot reach {url}: {exc.__class__.__name__}; start Dashboards/Kibana (docker "
                               "compose -f docker/opensearch.compose.yml up -d) or check --url") from exc
@@ -72,8 +90,9 @@ def _request(session: requests.Session, method: str, url: str, **kwargs: Any) ->
 
 def _check(response: requests.Response, what: str) -> Any:
     if response.status_code in (401, 403):
-        raise DashboardsError(f"{what}: {response.status_code} from {response.url}; pass --user and --password "
-                              "(or MMLTR_USER / MMLTR_PASSWORD) of a user allowed to manage saved objects")
+        raise DashboardsError(f"{what}: {response.status_code} from {response.url}; set MMLTR_USERNAME and "
+                              "MMLTR_PASSWORD (or MMLTR_API_KEY, or --credentials FILE) for a user allowed to "
+                              "manage saved objects")
     if response.status_code == 404:
         raise DashboardsError(f"{what}: {response.url} does not exist; --url must be the OpenSearch Dashboards "
                               "or Kibana address (e.g. http://localhost:5601), not the cluster's")

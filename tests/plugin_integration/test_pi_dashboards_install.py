@@ -5,6 +5,7 @@ Runs against :mod:`pi_dashboards_standin` (our machines cannot run Dashboards or
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,9 +63,20 @@ def test_install_into_kibana_with_credentials_from_the_environment(standin: Stan
 
 @pytest.mark.parametrize("standin", [("kibana", ("elastic", "s3cret"))], indirect=True)
 def test_wrong_credentials_name_the_options(standin: Standin) -> None:
-    result = install(standin.url, "--user", "elastic", "--password", "wrong")
-    assert result.exit_code == 1 and "401" in result.output and "--user and --password" in result.output
-    assert "Traceback" not in result.output and not standin.store
+    result = install(standin.url, env={"MMLTR_USERNAME": "elastic", "MMLTR_PASSWORD": "wrong"})
+    assert result.exit_code == 1 and "401" in result.output and "MMLTR_USERNAME and MMLTR_PASSWORD" in result.output
+    assert "Traceback" not in result.output and "wrong" not in result.output and not standin.store
+
+
+@pytest.mark.parametrize("standin", [("opensearch", ("admin", "pw from file"))], indirect=True)
+def test_credentials_file_as_for_clusters(standin: Standin, tmp_path: Path) -> None:
+    creds = tmp_path / "creds.toml"
+    creds.write_text('username = "admin"\npassword = "pw from file"\n', encoding="utf-8")
+    creds.chmod(0o600)
+    result = CliRunner().invoke(main, ["--credentials", str(creds), "dashboards", "install", "--url", standin.url],
+                                env={})
+    assert result.exit_code == 0, result.output
+    assert len(standin.store) == 11 and "pw from file" not in result.output
 
 
 def test_reinstall_replaces_mmltr_objects_and_nothing_else(standin: Standin) -> None:

@@ -31,11 +31,17 @@ STRENGTHS = (1.0, 3.0, 10.0, 30.0)
 
 def strongest_feature(table: pd.DataFrame, feature_names: Sequence[str] | None = None) -> tuple[str, float, float]:
     """``(name, ndcg@10, std)`` of the feature that alone ranks the table's queries best (constant features
-    and features with ties only never win over an informative one)."""
+    and features with ties only never win over an informative one).
+
+    Only features that are never negative nor missing on the table are candidates: serving adds
+    ``weight * feature`` to the trees' score, which the upload lifts to stay positive, and a base that can go
+    negative (or be missing, which the served ``sltr`` of a featureset reads as 0) would undo that."""
     data = validate(table, feature_names)
     best: tuple[str, float, float] | None = None
     for i, name in enumerate(data.feature_names):
         column = data.X[:, i].astype(np.float64)
+        if not np.all(np.isfinite(column)) or (len(column) and column.min() < 0):
+            continue
         std = float(np.std(column))
         if std <= 0 or not np.isfinite(std):
             continue
@@ -43,7 +49,8 @@ def strongest_feature(table: pd.DataFrame, feature_names: Sequence[str] | None =
         if best is None or score > best[1]:
             best = (name, score, std)
     if best is None:
-        raise ValueError("every feature is constant on this table: nothing to rank by")
+        raise ValueError("no feature can be a base on this table (each is constant, negative or missing "
+                         "somewhere): nothing to boost from")
     return best
 
 
@@ -55,9 +62,9 @@ def train_with_base(table: pd.DataFrame, feature_names: Sequence[str] | None = N
         raise ValueError("choosing the base needs inner folds: folds >= 2")
     try:
         feature, alone, std = strongest_feature(table, feature_names)
-    except ValueError:  # nothing to boost from: plain trees (which then learn nothing either)
+    except ValueError as exc:  # nothing to boost from: plain trees
         result = train(table, feature_names, folds=folds, **kwargs)
-        result.record["base_choice"] = {"feature": None, "reason": "every feature is constant", "chosen": None}
+        result.record["base_choice"] = {"feature": None, "reason": str(exc), "chosen": None}
         return result
     tried: list[dict[str, Any]] = []
     best: tuple[float, TrainResult] | None = None

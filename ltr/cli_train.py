@@ -17,6 +17,7 @@ import yaml
 
 from plugin_integration.cli_support import friendly_errors
 
+from .base_choice import train_with_base
 from .cli_render import console
 from .feature_table import TrainingError, table_featureset
 from .train import train as train_model
@@ -43,13 +44,27 @@ def read_params(path: Path | None) -> dict[str, Any]:
 @click.option("--folds", type=click.IntRange(0), default=5, show_default=True,
               help="Cross-validation folds for the reported metrics and the number of trees (0: none).")
 @click.option("--plugin-version", default=None, help="Convert for this LTR plugin version (default: latest).")
+@click.option("--base", "base_mode", type=click.Choice(["auto", "none"]), default="auto", show_default=True,
+              help="auto: boost from the strongest single feature, scaled by a strength chosen by inner "
+                   "cross-validation (served exactly beside the trees); none: plain trees.")
 @friendly_errors
 def train(features_path: Path, output: Path, params_path: Path | None, folds: int,
-          plugin_version: str | None) -> None:
-    """Train a LightGBM LambdaMART model on FEATURES and convert it exactly for the LTR plugin."""
+          plugin_version: str | None, base_mode: str) -> None:
+    """Train a LightGBM LambdaMART model on FEATURES and convert it exactly for the LTR plugin.
+
+    By default the trees boost from the table's strongest single feature (a base score): on small judgment
+    sets plain trees lose to that feature (docs/quality.md). The base is kept in record.json; model upload
+    records it and search, verify and evaluate serve it beside the trees."""
+    if base_mode == "auto" and folds < 2:
+        raise click.ClickException("--base auto chooses the base's strength by cross-validation: use --folds 2 "
+                                   "or more, or --base none")
     try:
-        result = train_model(features_path, params=read_params(params_path), folds=folds,
-                             plugin_version=plugin_version)
+        if base_mode == "auto":
+            result = train_with_base(features_path, params=read_params(params_path), folds=folds,
+                                     plugin_version=plugin_version)
+        else:
+            result = train_model(features_path, params=read_params(params_path), folds=folds,
+                                 plugin_version=plugin_version)
     except TrainingError as exc:
         raise click.ClickException(f"{features_path}: {exc}") from None
     result.record["featureset"] = table_featureset(features_path)
@@ -60,6 +75,14 @@ def train(features_path: Path, output: Path, params_path: Path | None, folds: in
                       f"NDCG@10 {fold['ndcg@10']:.4f}")
     if record["mean"]:
         console.print(f"mean NDCG@10 over {len(record['folds'])} folds: {record['mean']['ndcg@10']:.4f}")
+    choice = record.get("base_choice")
+    if choice and choice.get("feature"):
+        tried = ", ".join(f"{t['strength']:g}" for t in choice["tried"])
+        console.print(f"base score: {record['base_score']['weight']:.6g} x {choice['feature']} (the strongest "
+                      f"single feature, NDCG@10 {choice['feature_ndcg@10']:.4f} alone on the training table; "
+                      f"strength chosen from {tried} by inner cross-validation)")
+    elif choice:
+        console.print(f"[yellow]no base score: {choice['reason']}[/yellow]")
     dropped = record["data"]["dropped_single_document_queries"]
     if dropped:
         console.print(f"[yellow]{dropped} queries with a single judged document were left out (nothing to "

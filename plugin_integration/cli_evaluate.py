@@ -39,6 +39,7 @@ from .evaluation_rankers import Plan, build, keyed_table
 from .feature_logging import log_features
 from .fused_featureset import CF_VECTOR, TEXT_VECTOR, index_fields
 from .judged_contexts import JudgedGroups, build_contexts
+from .queries import BaseClause
 
 __all__ = ["evaluate", "EXIT_NOT_BETTER"]
 
@@ -137,7 +138,8 @@ def evaluate(obj: Any, judgments_path: Path, alias: str, featureset_name: str | 
     all_qids = sorted(set(groups.qid.values()))
     fold_splits = splits(all_qids, folds) if folds is not None else None
     plan = Plan(client=client, alias=alias, featureset=fs, groups=groups, contexts=contexts, table=table,
-                qrels=qrels, protocol=protocol, splits=fold_splits, model=model, params=_read_params(params_path),
+                qrels=qrels, protocol=protocol, splits=fold_splits, model=model,
+                base=_served_base(obj.data_dir, model), params=_read_params(params_path),
                 store=store, depth=depth, window=window, flavour=detect(client).flavour, dense=has_dense,
                 batch_size=batch_size, progress=lambda m: err.print(f"[dim]{m}[/dim]"))
     rankers = build(plan)
@@ -201,6 +203,13 @@ def click_estimates(log_path: Path, runs: dict[str, Run], groups: JudgedGroups, 
                       "(mmltr clickmodel fit LOG writes the details)")
     return {"log": str(log_path), "click_model": "pbm", "propensities": pbm.report.convergence(),
             "rejected_rows": report.n_rejected, "rankers": {n: r.as_dict() for n, r in results.items()}}
+
+
+def _served_base(data_dir: Path, model: str | None) -> BaseClause | None:
+    """The given model's base clause from its local record (``model upload`` keeps one), when there is one."""
+    if model is None or not served_models.exists(data_dir, model):
+        return None
+    return served_models.load(data_dir, model)[0].base_clause()
 
 
 def _served_gain(data_dir: Path, model: str | None) -> dict[str, float] | None:

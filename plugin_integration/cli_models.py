@@ -19,6 +19,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from ltr.base_score import BaseScore
+from ltr.base_score import predict as predict_with_base
 from ltr.convert import ConversionError, convert, definition_json
 from ltr.feature_table import RESERVED, read_table
 
@@ -27,6 +29,7 @@ from . import served_models
 from .cli_features import params_path
 from .judged_contexts import group_key
 from .lightgbm_upload import convert_for_cluster
+from .queries import with_ltr_rescore
 from .cli_support import friendly_errors
 from .verify import DEFAULT_TOLERANCE, verify
 
@@ -128,6 +131,7 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
     if not featureset_name:
         raise click.ClickException(f"{file}: which featureset was it trained on? pass --featureset NAME")
     client = obj.client()
+    base = BaseScore.from_dict(record.get("base_score"))
     if lightgbm is not None:
         try:
             converted = convert_for_cluster(client, lightgbm, featureset_name, store)
@@ -135,6 +139,10 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
             raise click.ClickException(f"{file}: {exc}") from None
         spec: dict[str, Any] = converted.spec
         conversion, offset, info = converted.conversion, converted.offset, converted.info
+        if base is not None and base.feature not in spec["feature_names"]:
+            raise click.ClickException(f"{file}: record.json's base score reads feature {base.feature!r}, which "
+                                       f"featureset {featureset_name!r} does not have; upload with the "
+                                       "featureset the model was trained on")
     else:
         spec = _read_model_file(file, model_type)
         offset = None
@@ -151,9 +159,12 @@ def model_upload(obj: Any, file: Path, featureset_name: str | None, name: str | 
     if lightgbm is not None:
         served_models.save(obj.data_dir, served_models.ServedModel(
             name, featureset_name, tuple(spec["feature_names"]), float(offset), info.ltr_version_text,
-            info.flavour), lightgbm)
+            info.flavour, None if base is None else base.to_dict()), lightgbm)
         click.echo(f"converted {conversion.trees} trees for LTR plugin {info.ltr_version_text or 'latest'} "
                    f"(scores lifted by {offset:.6g} to stay positive)")
+        if base is not None:
+            click.echo(f"served with its base score: {base.weight:.6g} x {base.feature} beside the trees "
+                       f"(mmltr model show {name} prints the rescore; mmltr search adds it)")
     click.echo(f"uploaded model {name!r} ({spec['type']}) from featureset {featureset_name!r}")
 
 
@@ -183,12 +194,12 @@ def model_verify(obj: Any, name: str, features_path: Path, alias: str, sample: i
     """Re-score logged rows through the cluster's sltr and compare them with LightGBM's predictions."""
     import lightgbm as lgb  # heavy optional dependency (the train extra)
 
+    served = served_models.load(obj.data_dir, name)[0] if served_models.exists(obj.data_dir, name) else None
     if model_file is None:
         served, model_file = served_models.load(obj.data_dir, name)
-        offset = served.offset if offset is None else offset
-    elif offset is None:  # the served model was lifted by its upload's offset, whichever LightGBM file is compared
-        offset = served_models.load(obj.data_dir, name)[0].offset if served_models.exists(obj.data_dir, name) \
-            else 0.0
+    if offset is None:  # the served model was lifted by its upload's offset, whichever LightGBM file is compared
+        offset = served.offset if served is not None else 0.0
+    base = BaseScore.from_dict(served.base) if served is not None else None
     booster = lgb.Booster(model_file=str(model_file))
     frame, _ = read_table(features_path)
     names = [c for c in frame.columns if c not in RESERVED]
@@ -202,11 +213,12 @@ def model_verify(obj: Any, name: str, features_path: Path, alias: str, sample: i
     frame = frame.assign(_key=[_key(q, u) for q, u in zip(frame["qid"], frame.get("user_id", [None] * len(frame)))])
     chosen = set(_sample_groups(sorted(set(frame["_key"])), sample))
     rows = frame[frame["_key"].isin(chosen)]
-    scores = booster.predict(rows[names].to_numpy(np.float32).astype(np.float64)) + offset
+    scores = predict_with_base(booster, rows[names].to_numpy(np.float32).astype(np.float64), names, base) + offset
     expected: dict[str, dict[str, float]] = {}
     for key, doc_id, score in zip(rows["_key"], rows["doc_id"], scores):
         expected.setdefault(key, {})[str(doc_id)] = float(score)
-    result = verify(obj.client(), alias, name, keyed, expected, store=store, tolerance=tolerance)
+    result = verify(obj.client(), alias, name, keyed, expected, store=store, tolerance=tolerance,
+                    base=served.base_clause() if served is not None else None)
     click.echo(f"verified {len(result.rows):,} rows of {len(expected):,} query groups: max |served - LightGBM| = "
                f"{result.max_error:.3g} (tolerance {tolerance:g} relative)")
     if not result.ok:
@@ -257,10 +269,19 @@ def model_list(obj: Any, prefix: str | None, store: str | None) -> None:
 @click.argument("name")
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the stored model as JSON.")
+@click.option("--rescore", "as_rescore", is_flag=True,
+              help="Print the search body's rescore section that serves the model (with its base score, if any).")
 @click.pass_obj
-def model_show(obj: Any, name: str, store: str | None, as_json: bool) -> None:
+def model_show(obj: Any, name: str, store: str | None, as_json: bool, as_rescore: bool) -> None:
     """Show a model: type, trees, normalizers and the featureset copied into it."""
     found = models_mod.get_model(obj.client(), name, store)
+    served = served_models.load(obj.data_dir, name)[0] if served_models.exists(obj.data_dir, name) else None
+    base = served.base_clause() if served is not None else None
+    if as_rescore:
+        params = {p: f"<{p}>" for p in (found.featureset.params if found.featureset is not None else ())}
+        body = with_ltr_rescore({"match_all": {}}, name, params, store=store, base=base)
+        click.echo(json.dumps({"rescore": body["rescore"]}, indent=2, ensure_ascii=False))
+        return
     if as_json:
         body = found.to_dict()
         if found.featureset is not None:
@@ -271,6 +292,8 @@ def model_show(obj: Any, name: str, store: str | None, as_json: bool) -> None:
     click.echo(f"type:        {found.type}")
     if found.tree_count is not None:
         click.echo(f"trees:       {found.tree_count}")
+    if base is not None:
+        click.echo(f"base score:  {base.weight:.6g} x {base.feature} (served beside the trees: --rescore shows how)")
     if found.featureset is not None:
         click.echo(f"featureset:  {found.featureset.name} ({len(found.featureset.features)} features)")
         for ordinal, feature_name in enumerate(found.featureset.feature_names, start=1):

@@ -38,6 +38,9 @@ def contributions(data_dir: Any, model: str, hits: list[Hit]) -> list[dict[str, 
     X = np.array([[h.features.get(n, np.nan) if h.features else np.nan for n in names] for h in hits],
                  dtype=np.float32).astype(np.float64)
     contrib = booster.predict(X, pred_contrib=True)
+    if served.base:  # the base score is all its feature's: weight * value, added to that feature's share
+        column = names.index(served.base["feature"])
+        contrib[:, column] += float(served.base["weight"]) * X[:, column]
     return [{**dict(zip(names, row[:-1])), "bias": row[-1] + served.offset} for row in contrib]
 
 
@@ -62,7 +65,7 @@ def search(obj: Any, query: str, alias: str, user: str | None, model: str | None
         model = None
     elif model is None:
         model = latest_model(client, alias, store)
-    searcher = Searcher(client, alias, store=store)
+    searcher = Searcher(client, alias, store=store, data_dir=obj.data_dir)
     hits = searcher.search(query, user, model, k, window=window, explain=explain)
     parts = contributions(obj.data_dir, model, hits) if explain and model and hits else [{} for _ in hits]
     if as_json:

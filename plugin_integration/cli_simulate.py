@@ -172,7 +172,7 @@ def simulate(obj: Any, alias: str, n_users: int | None, n_searches: int, output:
     started = time.perf_counter()
     out, err = Console(highlight=False, soft_wrap=True), Console(stderr=True, highlight=False)
     client = obj.client()
-    cluster = ClusterRanker(client, alias, ranker, k=k, window=window, store=store,
+    cluster = ClusterRanker(client, alias, ranker, k=k, window=window, store=store, data_dir=obj.data_dir,
                             hybrid_weight=hybrid_weight)  # checks the alias, the model, the text vector
     population, users, queries, source = _population(client, alias, world_dir, users_file, n_users, n_queries,
                                                      seed, err)

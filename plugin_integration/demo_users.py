@@ -67,7 +67,7 @@ def two_users(client: Any, alias: str, data_dir: Path, world: World, period: Sim
         if o.search.user_id not in searchers[o.search.query]:
             searchers[o.search.query].append(str(o.search.user_id))
     query = max(searchers, key=lambda q: (len(searchers[q]), q))
-    searcher = Searcher(client, alias)
+    searcher = Searcher(client, alias, data_dir=data_dir)
     qid = {q.text: q.qid for q in world.queries}[query]
     results = {u: searcher.search(query, u, model, TOP, explain=True) for u in searchers[query][:12]}
     pair = min(combinations(sorted(results), 2),

@@ -29,6 +29,7 @@ from .feature_logging import log_features
 from .featuresets import FeatureSet
 from .judged_contexts import JudgedGroups, group_key
 from .params import QueryContext
+from .queries import BaseClause
 
 #: User features: ``ltr_nonpersonal`` is trained without them.
 PERSONAL_FEATURES = ("cf_score", "price_fit")
@@ -54,6 +55,7 @@ class Plan:
     protocol: str
     splits: list[tuple[list[str], list[str]]] | None  # by qid; None with a given model
     model: str | None = None
+    base: BaseClause | None = None           # the given model's base clause (its local record), if any
     params: Mapping[str, Any] | None = None  # LightGBM params of the fold models
     store: str | None = None
     depth: int = 100
@@ -175,12 +177,12 @@ def _served_model(plan: Plan) -> Run:
     if plan.protocol == "rerank":
         plan.progress(f"ltr: the cluster's sltr score of {plan.model} on each judged pool")
         pools = {k: list(g.doc_id) for k, g in plan.table.groupby("key", sort=False)}
-        scores = er.pool_scores(plan.client, plan.alias, {k: er.model_query(plan.contexts[k], plan.model, plan.store)
+        scores = er.pool_scores(plan.client, plan.alias, {k: er.model_query(plan.contexts[k], plan.model, plan.store, plan.base)
                                                           for k in pools}, pools, **kw)
     else:
         plan.progress(f"ltr: first stage top {plan.window} rescored by {plan.model}")
         scores = er.served_top(plan.client, plan.alias, plan.contexts, plan.model, k=plan.depth, window=plan.window,
-                               store=plan.store, flavour=plan.flavour, **kw)
+                               store=plan.store, flavour=plan.flavour, base=plan.base, **kw)
     return Run.from_scores(scores)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from .errors import ClusterError, from_body, translated
 from .ltr_api import is_opensearch_client
 from .params import QueryContext
-from .queries import DEFAULT_FIELDS, DEFAULT_VECTOR_FIELD, first_stage, sltr
+from .queries import DEFAULT_FIELDS, DEFAULT_VECTOR_FIELD, BaseClause, first_stage, model_score
 from .search import search_body
 
 DEFAULT_BATCH_SIZE = 32
@@ -42,9 +42,10 @@ def cosine_query(vector: Sequence[float], field: str = DEFAULT_VECTOR_FIELD,
         "params": {"field": field, "query_value": [float(x) for x in vector], "space_type": space_type}}}}
 
 
-def model_query(context: QueryContext, model: str, store: str | None = None) -> dict[str, Any]:
-    """The stored model's ``sltr`` score under the context's params (the served score)."""
-    return sltr(context.to_params(), model=model, store=store)
+def model_query(context: QueryContext, model: str, store: str | None = None, base: BaseClause | None = None,
+                ) -> dict[str, Any]:
+    """The stored model's served score under the context's params (its ``sltr``, plus its base clause)."""
+    return model_score(context.to_params(), model, store, base)
 
 
 def pool_body(query: Mapping[str, Any], doc_ids: Sequence[str]) -> dict[str, Any]:
@@ -79,11 +80,13 @@ def first_stage_top(client: Any, index: str, contexts: Mapping[str, QueryContext
 
 
 def served_top(client: Any, index: str, contexts: Mapping[str, QueryContext], model: str, *, k: int, window: int,
-               store: str | None = None, flavour: str = "opensearch", **kwargs: Any) -> Scores:
+               store: str | None = None, flavour: str = "opensearch", base: BaseClause | None = None,
+               **kwargs: Any) -> Scores:
     """What serving returns: the first stage's top ``window`` rescored by ``model``; the top ``k``."""
     bodies = {}
     for key, context in contexts.items():
-        body = search_body(context, model=model, k=min(k, window), window=window, store=store, flavour=flavour)
+        body = search_body(context, model=model, k=min(k, window), window=window, store=store, flavour=flavour,
+                           base=base)
         body["_source"] = False
         bodies[key] = body
     return run_searches(client, index, bodies, **kwargs)

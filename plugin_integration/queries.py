@@ -5,6 +5,7 @@ here renders a template.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from indexer.schema import BRAND, CATEGORY, DESCRIPTION, TEXT_VECTOR, TITLE
@@ -61,13 +62,44 @@ def sltr(params: Mapping[str, Any], *, model: str | None = None, featureset: str
     return {"sltr": body}
 
 
+@dataclass(frozen=True)
+class BaseClause:
+    """The base score a model's trees were trained to boost from (``ltr.base_score``), as the cluster serves it:
+    ``weight`` times feature ``feature`` of the stored featureset ``featureset``.
+
+    Trees cannot represent ``weight * feature`` exactly, so the model alone is not the trained score; serving
+    adds this clause beside the model's ``sltr`` (an ``sltr`` of the featureset with ``active_features`` =
+    [feature] sums just that feature, and its ``boost`` is the weight).
+    """
+
+    featureset: str
+    feature: str
+    weight: float
+
+    def query(self, params: Mapping[str, Any], store: str | None = None) -> dict[str, Any]:
+        clause = sltr(params, featureset=self.featureset, store=store, active_features=[self.feature])
+        clause["sltr"]["boost"] = float(self.weight)
+        return clause
+
+
+def model_score(params: Mapping[str, Any], model: str, store: str | None = None, base: BaseClause | None = None,
+                ) -> dict[str, Any]:
+    """The served score of ``model`` as one query: its ``sltr``, plus its base clause when it has one (a
+    ``bool.should`` of the two sums their scores)."""
+    trees = sltr(params, model=model, store=store)
+    return trees if base is None else {"bool": {"should": [trees, base.query(params, store)]}}
+
+
 def with_ltr_rescore(query: Mapping[str, Any], model: str, params: Mapping[str, Any],
                      window_size: int | None = None, from_: int = 0, size: int = 10, store: str | None = None,
-                     ) -> dict[str, Any]:
+                     base: BaseClause | None = None) -> dict[str, Any]:
     """A search body: ``query`` as the first stage, rescored by ``model`` over the top ``window_size`` hits.
 
     ``query_weight`` 0 and ``rescore_query_weight`` 1 make the order inside the window the model's alone;
     the window must cover the page (``window_size >= from + size``, which Elasticsearch also enforces).
+    With a ``base``, two rescorers over the same window: the first sets the score to the base, the second adds
+    the model's trees (``query_weight`` 1); the model's ``sltr`` stays the last rescorer, whole, so
+    ``ltr_log`` can log it by ``rescore_index``.
     """
     if from_ < 0 or size < 0:
         raise ValueError(f"from and size must be >= 0, got from={from_} size={size}")
@@ -75,20 +107,22 @@ def with_ltr_rescore(query: Mapping[str, Any], model: str, params: Mapping[str, 
     if window < from_ + size:
         raise ValueError(f"window_size {window} is smaller than from + size = {from_ + size}: hits past the "
                          "window would keep first-stage scores and mix with model scores")
-    return {
-        "query": dict(query),
-        "from": from_,
-        "size": size,
-        "rescore": {
-            "window_size": window,
-            "query": {
-                "rescore_query": sltr(params, model=model, store=store),
-                "query_weight": 0.0,
-                "rescore_query_weight": 1.0,
-                "score_mode": "total",
-            },
-        },
-    }
+    trees = {"window_size": window, "query": {"rescore_query": sltr(params, model=model, store=store),
+                                              "query_weight": 0.0, "rescore_query_weight": 1.0,
+                                              "score_mode": "total"}}
+    if base is None:
+        return {"query": dict(query), "from": from_, "size": size, "rescore": trees}
+    trees["query"]["query_weight"] = 1.0
+    first = {"window_size": window, "query": {"rescore_query": base.query(params, store), "query_weight": 0.0,
+                                              "rescore_query_weight": 1.0, "score_mode": "total"}}
+    return {"query": dict(query), "from": from_, "size": size, "rescore": [first, trees]}
+
+
+def model_rescorer(body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+    """``(rescore_index, sltr body)`` of the model's rescorer in a :func:`with_ltr_rescore` body."""
+    rescore = body["rescore"]
+    rescorers = rescore if isinstance(rescore, list) else [rescore]
+    return len(rescorers) - 1, rescorers[-1]["query"]["rescore_query"]["sltr"]
 
 
 def logging_search(featureset: str, params: Mapping[str, Any], doc_ids: Sequence[str], log_name: str = LOG_NAME,

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from indexer.query_encoders import QueryEncoders
 
 from . import models as models_mod
+from . import served_models
 from .errors import translated
 from .fused_featureset import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR, IndexFields, index_fields
 from .params import QUERY_IMAGE_VECTOR, QueryContext, UserContext
-from .queries import DEFAULT_FIELDS, first_stage, with_ltr_rescore
+from .queries import DEFAULT_FIELDS, BaseClause, first_stage, model_rescorer, with_ltr_rescore
 from .query_vectors import mean_hit_vector
 from .users import DEFAULT_USERS_INDEX, StoredProfiles
 
@@ -40,8 +42,9 @@ class Hit:
 
 def search_body(context: QueryContext, *, model: str | None = None, k: int = 10, window: int = DEFAULT_WINDOW,
                 fields: Sequence[str] = DEFAULT_FIELDS, explain: bool = False, store: str | None = None,
-                flavour: str = "opensearch") -> dict[str, Any]:
-    """The search request body for ``context`` (pure)."""
+                flavour: str = "opensearch", base: BaseClause | None = None) -> dict[str, Any]:
+    """The search request body for ``context`` (pure); ``base``: the model's base clause, when it was trained
+    with one (:class:`.queries.BaseClause`)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     window = max(window, k)
@@ -49,10 +52,12 @@ def search_body(context: QueryContext, *, model: str | None = None, k: int = 10,
     if model is None:
         body: dict[str, Any] = {"query": query, "size": k}
     else:
-        body = with_ltr_rescore(query, model, context.to_params(), window_size=window, size=k, store=store)
+        body = with_ltr_rescore(query, model, context.to_params(), window_size=window, size=k, store=store,
+                                base=base)
         if explain:
-            body["rescore"]["query"]["rescore_query"]["sltr"]["cache"] = True
-            body["ext"] = {"ltr_log": {"log_specs": [{"name": EXPLAIN_LOG, "rescore_index": 0}]}}
+            index, model_sltr = model_rescorer(body)
+            model_sltr["cache"] = True
+            body["ext"] = {"ltr_log": {"log_specs": [{"name": EXPLAIN_LOG, "rescore_index": index}]}}
     body["_source"] = {"excludes": ["*_vector"]}
     return body
 
@@ -62,8 +67,12 @@ class Searcher:
     per model the params its featureset reads. Build once, search many times."""
 
     def __init__(self, client: Any, alias: str = "items", *, encoders: QueryEncoders | None = None,
-                 users_index: str = DEFAULT_USERS_INDEX, store: str | None = None) -> None:
+                 users_index: str = DEFAULT_USERS_INDEX, store: str | None = None,
+                 data_dir: str | Path | None = None) -> None:
+        """``data_dir``: where ``model upload`` kept its local records (:mod:`.served_models`); a model
+        uploaded from there with a base score is served with it (without one, the model's ``sltr`` alone)."""
         self.client = client
+        self.data_dir = data_dir
         self.alias = alias
         self.fields: IndexFields = index_fields(client, alias)
         self.encoders = encoders if encoders is not None else QueryEncoders.for_index(self.fields.meta)
@@ -98,12 +107,18 @@ class Searcher:
                *, window: int = DEFAULT_WINDOW, explain: bool = False) -> list[Hit]:
         context = self.context(query, user, model)
         body = search_body(context, model=model, k=k, window=window, explain=explain and model is not None,
-                           store=self.store)
+                           store=self.store, base=self.base_of(model))
         with translated(f"check the alias {self.alias!r}" + (f" and the model {model!r} (mmltr model list)"
                                                              if model else "")):
             response = self.client.search(index=self.alias, body=body)
         response = getattr(response, "body", response)
         return [_hit(h) for h in response["hits"]["hits"]]
+
+    def base_of(self, model: str | None) -> BaseClause | None:
+        """The model's base clause from its local record (none without a data dir or a record)."""
+        if model is None or self.data_dir is None or not served_models.exists(self.data_dir, model):
+            return None
+        return served_models.load(self.data_dir, model)[0].base_clause()
 
     def _params_of(self, model: str) -> tuple[str, ...]:
         if model not in self._model_params:
@@ -113,9 +128,10 @@ class Searcher:
 
 
 def search(client: Any, alias: str, query: str, user: str | UserContext | None = None, model: str | None = None,
-           k: int = 10, *, explain: bool = False, window: int = DEFAULT_WINDOW) -> list[Hit]:
+           k: int = 10, *, explain: bool = False, window: int = DEFAULT_WINDOW,
+           data_dir: str | Path | None = None) -> list[Hit]:
     """One search (builds a :class:`Searcher`; keep one for many queries)."""
-    return Searcher(client, alias).search(query, user, model, k, window=window, explain=explain)
+    return Searcher(client, alias, data_dir=data_dir).search(query, user, model, k, window=window, explain=explain)
 
 
 def _hit(raw: Mapping[str, Any]) -> Hit:

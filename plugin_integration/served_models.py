@@ -1,7 +1,8 @@
 """The local record of what was served: ``<data-dir>/models/<name>/`` keeps the LightGBM model and how it was
 converted (plugin version, score offset, featureset) for every model ``model upload`` converted.
 
-The cluster stores the converted trees only; ``model verify`` (LightGBM's reference scores) and ``search
+The cluster stores the converted trees only (a model trained with a base score also needs its base clause at
+serving, recorded here: :meth:`ServedModel.base_clause`); ``model verify`` (LightGBM's reference scores) and ``search
 --explain`` (LightGBM's per-feature contributions) need the original model, so it is kept beside the data
 directory, the same for a real cluster and the embedded node.
 """
@@ -11,6 +12,9 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from .queries import BaseClause
 
 MODEL_FILE = "model.txt"
 SERVED_FILE = "served.json"
@@ -24,6 +28,15 @@ class ServedModel:
     offset: float  # the constant tree keep_positive added: served score = LightGBM score + offset
     plugin_version: str | None
     distribution: str
+    #: ``{"feature", "weight"}`` when the trees were trained to boost from a base score (``ltr.base_score``):
+    #: served score = LightGBM score + offset + weight * feature. Absent in records written before bases.
+    base: dict[str, Any] | None = None
+
+    def base_clause(self) -> BaseClause | None:
+        """The clause serving adds beside the model's ``sltr`` (:class:`.queries.BaseClause`), if any."""
+        if not self.base:
+            return None
+        return BaseClause(self.featureset, str(self.base["feature"]), float(self.base["weight"]))
 
 
 def models_dir(data_dir: str | Path) -> Path:
@@ -52,4 +65,5 @@ def load(data_dir: str | Path, name: str) -> tuple[ServedModel, Path]:
             f"no local record of model {name!r} in {folder}: it was not uploaded from a LightGBM model with this "
             "--data-dir; pass --model-file model.txt (and --offset if it was lifted)") from None
     data["feature_names"] = tuple(data["feature_names"])
-    return ServedModel(**data), folder / MODEL_FILE
+    known = set(ServedModel.__dataclass_fields__)
+    return ServedModel(**{k: v for k, v in data.items() if k in known}), folder / MODEL_FILE

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import from_body, translated
 from .ltr_api import is_opensearch_client
-from .queries import sltr
+from .queries import BaseClause, model_score
 
 DEFAULT_TOLERANCE = 1e-5
 
@@ -51,16 +51,18 @@ class Verification:
 
 
 def scoring_search(model: str, params: Mapping[str, Any], doc_ids: Sequence[str], store: str | None = None,
-                   ) -> dict[str, Any]:
-    """The model's score for each of ``doc_ids``: ``sltr`` as the only scoring clause, ids as a filter."""
+                   base: BaseClause | None = None) -> dict[str, Any]:
+    """The model's served score for each of ``doc_ids``: the ``sltr`` (plus the model's base clause) as the only
+    scoring clause, ids as a filter."""
     ids = list(dict.fromkeys(str(d) for d in doc_ids))
     return {"size": len(ids), "_source": False, "query": {"bool": {
-        "filter": [{"ids": {"values": ids}}], "must": [sltr(params, model=model, store=store)]}}}
+        "filter": [{"ids": {"values": ids}}], "must": [model_score(params, model, store, base)]}}}
 
 
 def verify(client: Any, index: str, model: str, params: Mapping[str, Mapping[str, Any]],
            expected: Mapping[str, Mapping[str, float]], *, store: str | None = None,
-           tolerance: float = DEFAULT_TOLERANCE, batch_size: int = 32) -> Verification:
+           tolerance: float = DEFAULT_TOLERANCE, batch_size: int = 32, base: BaseClause | None = None,
+           ) -> Verification:
     """Compare the cluster's scores with ``expected[qid][doc_id]`` under ``params[qid]`` (one search per qid)."""
     result = Verification(model, tolerance)
     qids = [q for q in expected if expected[q]]
@@ -68,7 +70,7 @@ def verify(client: Any, index: str, model: str, params: Mapping[str, Mapping[str
         batch = qids[start:start + batch_size]
         lines: list[Any] = []
         for qid in batch:
-            lines.extend(({"index": index}, scoring_search(model, params[qid], list(expected[qid]), store)))
+            lines.extend(({"index": index}, scoring_search(model, params[qid], list(expected[qid]), store, base)))
         with translated(f"check that model {model!r} exists (mmltr model list) and runs on {index!r}"):
             response = client.msearch(body=lines) if is_opensearch_client(client) else client.msearch(searches=lines)
         responses = getattr(response, "body", response)["responses"]

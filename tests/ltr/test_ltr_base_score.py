@@ -93,4 +93,18 @@ def test_train_with_base_needs_inner_folds_and_trains_plain_trees_on_constant_fe
     t = table(12, 5).assign(constant=1.0)[["qid", "doc_id", "grade", "constant"]]
     result = train_with_base(t, ["constant"], folds=2, params={"learning_rate": 0.3})
     assert result.record["base_score"] is None
-    assert result.record["base_choice"] == {"feature": None, "reason": "every feature is constant", "chosen": None}
+    assert result.record["base_choice"]["feature"] is None and result.record["base_choice"]["chosen"] is None
+    assert "each is constant, negative or missing" in result.record["base_choice"]["reason"]
+
+
+def test_features_that_can_be_negative_or_missing_are_never_the_base():
+    """Serving adds weight * feature to trees lifted to stay positive; a base that can go negative (or be
+    missing, read as 0 by the featureset's sltr) could make served scores negative or differ from training."""
+    t = table(n_queries=20, docs=8, seed=5)
+    t = t.assign(weak=t["n1"].abs())[["qid", "doc_id", "grade", "cosine", "n1", "weak"]]
+    features = ["cosine", "n1", "weak"]
+    assert strongest_feature(t, features)[0] == "cosine"
+    shifted = t.assign(cosine=t["cosine"] - 0.5)  # the strongest feature, now partly negative
+    assert strongest_feature(shifted, features)[0] == "weak"  # n1 is negative somewhere too
+    holed = t.assign(cosine=t["cosine"].where(t.index % 7 != 0))  # the strongest feature, sometimes missing
+    assert strongest_feature(holed, features)[0] == "weak"

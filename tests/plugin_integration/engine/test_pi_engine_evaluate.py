@@ -225,6 +225,36 @@ def test_model_path(setup: Setup) -> None:
     assert m["details"]["model"].startswith("items_fused__")
 
 
+def test_model_path_scores_the_served_model_with_its_base(setup: Setup) -> None:
+    """--model ranks each judged pool by the cluster's served score: the trees plus the base score the model
+    was trained to boost from (``mmltr train``'s default). The per-query NDCG@10 equals ranking the logged
+    features by LightGBM + base; with the trees alone it would not."""
+    import lightgbm as lgb
+
+    from ltr.base_score import BaseScore, predict
+
+    record = json.loads((setup.root / "model" / "record.json").read_text(encoding="utf-8"))
+    base = BaseScore.from_dict(record["base_score"])
+    assert base is not None
+    table = pd.read_parquet(setup.root / "feats.parquet")
+    names = record["feature_names"]
+    booster = lgb.Booster(model_file=str(setup.root / "model" / "model.txt"))
+    X = table[names].to_numpy(np.float32).astype(np.float64)
+    per_query = pd.read_csv(setup.report("model_rerank") / "per_query.csv", dtype={"qid": str})
+    served = per_query[per_query.ranker == "ltr"].set_index("qid")["ndcg@10"]
+    for label, scores in (("with base", predict(booster, X, names, base)), ("trees", booster.predict(X))):
+        expected = {}
+        for qid, rows in table.assign(score=scores).groupby("qid"):
+            if qid in served.index:
+                ranked = [d for _, d in sorted(zip(-rows.score, rows.doc_id.astype(str)))]
+                expected[qid] = _ndcg10(ranked, dict(zip(rows.doc_id.astype(str), rows.grade)))
+        differ = sum(abs(expected[q] - served[q]) > 1e-6 for q in expected)
+        if label == "with base":
+            assert len(expected) == len(served) and differ <= 1, (differ, len(expected))
+        else:
+            assert differ >= 3  # the base matters: the trees alone rank other pools
+
+
 def test_report_has_four_images(setup: Setup) -> None:
     for name in ("rerank", "model_rerank"):
         page = (setup.report(name) / "report.html").read_text(encoding="utf-8")

@@ -30,6 +30,8 @@ import yaml
 from click.testing import Result
 from pi_cli_loop import run_cli
 
+from ltr.base_score import BaseScore
+from ltr.base_score import predict as predict_with_base
 from ltr.simulate import ClickSimulation, SimulatedLog, simulate_clicks, write_jsonl
 from plugin_integration.client import make_client
 
@@ -261,7 +263,10 @@ def test_train_upload_verify(loop: Loop, table: pd.DataFrame) -> None:
     assert record["featureset"] == "items_fused" and record["feature_names"] == FEATURES
     booster = lgb.Booster(model_file=str(loop.path("model") / "model.txt"))
     used = {FEATURES[i] for i, gain in enumerate(booster.feature_importance("gain")) if gain > 0}
-    assert used & set(PERSONAL) and "bm25_title" in used  # the model ranks by the query and by the user
+    base = record["base_score"]  # mmltr train's default: the trees boost from the strongest feature
+    assert base is not None and base["feature"] in FEATURES and base["weight"] > 0
+    # the model ranks by the query (the base, or the trees' splits) and by the user (the trees)
+    assert used & set(PERSONAL) and {"bm25_title", "knn_text"} & (used | {base["feature"]})
     groups = table.assign(u=table.user_id.fillna("")).groupby(["qid", "u"]).ngroups
     out = loop.run("model", "verify", loop.model, "--features", str(loop.path("feats.parquet"))).output
     match = re.search(
@@ -285,7 +290,8 @@ def test_search_for_anonymous_unknown_and_known_users(
     loop: Loop, table: pd.DataFrame, profiles: pd.DataFrame
 ) -> None:
     booster = lgb.Booster(model_file=str(loop.path("model") / "model.txt"))
-    offset = json.loads((loop.data_dir / "models" / loop.model / "served.json").read_text())["offset"]
+    served = json.loads((loop.data_dir / "models" / loop.model / "served.json").read_text())
+    offset, base = served["offset"], BaseScore.from_dict(served["base"])
     user, query = _strongest_user(profiles)
     runs = {
         "anonymous": loop.search(query, "--explain", "-k", "10"),
@@ -298,8 +304,8 @@ def test_search_for_anonymous_unknown_and_known_users(
         X = np.array([[h["features"][f] for f in FEATURES] for h in hits], np.float64)
         assert np.isfinite(X).all() and (scores > 0).all(), name
         np.testing.assert_allclose(
-            scores, booster.predict(X.astype(np.float32).astype(np.float64)) + offset, atol=1e-5, err_msg=name
-        )
+            scores, predict_with_base(booster, X.astype(np.float32).astype(np.float64), FEATURES, base) + offset,
+            atol=1e-5, err_msg=name)
         assert all(query in h["source"]["title"] for h in hits[:3]), name
     assert [(h["id"], h["score"]) for h in runs["unknown"]] == [
         (h["id"], h["score"]) for h in runs["anonymous"]

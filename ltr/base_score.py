@@ -6,7 +6,7 @@ learn corrections to it instead of re-deriving it from a few hundred splits, so 
 single feature is and only moves away from it where the training queries say so.
 
 The trees alone do not carry the base: serving adds it back exactly, with the feature's own query weighted by
-``weight`` next to the ``sltr`` query (:func:`plugin_integration.queries.served_query`); the model record keeps
+``weight`` next to the ``sltr`` query (:class:`plugin_integration.queries.BaseClause`); the model record keeps
 ``{"feature", "weight"}`` so every consumer (serving, verification, evaluation) adds the same term.
 """
 from __future__ import annotations

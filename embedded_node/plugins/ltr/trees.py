@@ -8,15 +8,20 @@ Semantics are the plugin's ``NaiveAdditiveDecisionTree`` (``fidelity.md`` §2.2)
   child on OpenSearch >= 3.8 / o19s, always ``no`` on OpenSearch 3.2-3.7; 2.x never sees NaN);
 * the score is ``sum = 0f; for tree in order: sum += leaf`` in float32, then the objective's normaliser.
 
-Evaluation walks every (document, tree) pair level by level with numpy, dropping pairs as they reach a leaf,
-so the cost is one vector operation per tree level rather than a Python step per node; the float32 sum is
-accumulated tree by tree in order, never pairwise.
+Evaluation walks every (tree, document) pair level by level with numpy (:mod:`.tree_eval`: depth-sorted trees,
+adjacent children, NaN resolved up front), so the cost is a few vector operations per tree level rather than a
+Python step per node; ensembles that plan cannot take exactly (a NaN or -inf split threshold) use the generic
+walk here, which drops pairs as they reach a leaf. The float32 sum is accumulated tree by tree in order
+(:func:`ordered_sum`), never pairwise.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+from .tree_eval import LevelwisePlan, leaf_values, plan
 
 F32 = np.float32
 
@@ -81,8 +86,20 @@ class FlatEnsemble:
     def num_trees(self) -> int:
         return int(self.roots.shape[0])
 
+    @cached_property
+    def _levelwise(self) -> LevelwisePlan | None:
+        return plan(self.feature, self.threshold, self.yes, self.no, self.missing, self.leaf, self.roots)
+
     def leaves(self, X: np.ndarray) -> np.ndarray:
         """float32 ``[n_docs, n_trees]``: the leaf value each tree gives each document."""
+        if X.shape[0] == 0 or self.num_trees == 0:
+            return np.zeros((X.shape[0], self.num_trees), dtype=F32)
+        levelwise = self._levelwise
+        if levelwise is not None:
+            return leaf_values(levelwise, X).T
+        return self._leaves_generic(X)
+
+    def _leaves_generic(self, X: np.ndarray) -> np.ndarray:
         n, n_feat = X.shape
         n_trees = self.num_trees
         if n == 0 or n_trees == 0:
@@ -106,11 +123,27 @@ class FlatEnsemble:
 
     def score(self, X: np.ndarray) -> np.ndarray:
         """float32 sum of leaves in tree order (``NaiveAdditiveDecisionTree.score``)."""
-        leaves = self.leaves(X)
-        total = np.zeros(leaves.shape[0], dtype=F32)
-        for column in np.asfortranarray(leaves).T:
-            total += column
-        return total
+        if X.shape[0] == 0 or self.num_trees == 0:
+            return np.zeros(X.shape[0], dtype=F32)
+        levelwise = self._levelwise
+        by_tree = leaf_values(levelwise, X) if levelwise is not None else self._leaves_generic(X).T
+        return ordered_sum(by_tree)
+
+
+def ordered_sum(by_tree: np.ndarray) -> np.ndarray:
+    """``sum = 0f; for tree in order: sum += leaf`` per document, in float32, for ``[n_trees, n_docs]``.
+
+    Reducing a C-contiguous matrix over its outer axis adds whole rows in order (numpy uses pairwise summation
+    only along the contiguous axis, ``numpy.sum`` notes); with one document that axis would be the contiguous
+    one, so a single document is summed by an explicit loop. Starting from the first leaf instead of 0f differs
+    only for a -0.0 first leaf (``0f + -0f = +0f``), which the final ``+ 0`` restores."""
+    by_tree = np.ascontiguousarray(by_tree, dtype=F32)
+    if by_tree.shape[1] >= 2:
+        return np.add.reduce(by_tree, axis=0, dtype=F32) + F32(0)
+    total = np.zeros(by_tree.shape[1], dtype=F32)
+    for row in by_tree:
+        total += row
+    return total
 
 
 def sigmoid(values: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import fnmatch
 from typing import TYPE_CHECKING, Any
 
 from . import errors
+from .index.names import validate_alias_name
 from .jsonutil import string_list
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ def apply_alias_actions(node: "Node", actions: list[dict[str, Any]]) -> None:
                 raise errors.parsing(f"Unsupported action [{kind}]")
             if not isinstance(spec, dict):
                 raise errors.parsing(f"[{kind}] must be an object")
-            indices = string_list(spec.get("index")) + string_list(spec.get("indices"))
-            aliases = string_list(spec.get("alias")) + string_list(spec.get("aliases"))
+            indices = string_list(spec.get("index"), "index") + string_list(spec.get("indices"), "indices")
+            aliases = string_list(spec.get("alias"), "alias") + string_list(spec.get("aliases"), "aliases")
             if not indices:
                 raise errors.action_validation("One of [index/indices] is required")
             names = [n for expr in indices for n in node.resolve_names(expr, allow_aliases=False)]
@@ -42,6 +43,7 @@ def apply_alias_actions(node: "Node", actions: list[dict[str, Any]]) -> None:
                 raise errors.action_validation(f"[{kind}] requires an [alias] to be set")
             for alias in aliases:
                 if kind == "add":
+                    validate_alias_name(alias)
                     if alias in node.indices:
                         raise errors.EngineError(
                             "invalid_alias_name_exception",

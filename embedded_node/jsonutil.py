@@ -38,13 +38,18 @@ def _default(obj: Any) -> Any:  # pragma: no cover - only without orjson
     raise TypeError(f"not JSON serializable: {type(obj)!r}")
 
 
-def string_list(value: Any) -> list[str]:
-    """A body field that is one string or a list of them (``"index": "a"`` or ``["a", "b"]``) -> a list."""
+def string_list(value: Any, what: str = "index") -> list[str]:
+    """A body field that is one string or a list of them (``"index": "a"`` or ``["a", "b"]``) -> a list.
+
+    Anything else (a number, an object, a list holding one) is OpenSearch's ``x_content_parse_exception``."""
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
-    return [str(v) for v in value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise errors.EngineError("x_content_parse_exception",
+                             f"[{what}] must be a string or an array of strings, found [{value}]", 400)
 
 
 def deep_merge(base: Any, patch: Any) -> Any:

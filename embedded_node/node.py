@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from . import errors, jsonutil
 from .aliases import alias_metadata, apply_alias_actions
 from .index.mapping import Mapping, unwrap_mappings
-from .index.names import validate_index_name
+from .index.names import validate_alias_name, validate_index_name
 from .index.shard import IndexShard, Prepared, WriteResult
 from .index.storage import Storage
 from .jsonutil import deep_merge, string_list
 from .plugins import PLUGINS
 from .plugins_service import PluginsService
+from .search.limits import SearchLimits
 from .settings import DEFAULTS, check_updatable, nest, normalize
 from .uuids import new_doc_id, random_base64_uuid
 from .version import version_id
@@ -39,7 +40,8 @@ class Node:
     """A single-node cluster. Thread-safe: metadata changes hold ``self.lock``; each shard has its own lock."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, version: str | None = None,
-                 distribution: str = "opensearch", plugins: Sequence["Plugin"] = PLUGINS) -> None:
+                 distribution: str = "opensearch", plugins: Sequence["Plugin"] = PLUGINS,
+                 settings: dict[str, Any] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.storage = Storage(self.data_dir)
         self.lock = threading.RLock()
@@ -54,6 +56,7 @@ class Node:
         self.indices: dict[str, IndexShard] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # alias -> {index name -> alias metadata}
         self.extensions: dict[str, Any] = {}  # per-node state: the plugins' (by plugin name), scrolls, ...
+        self.search_limits = SearchLimits.from_settings(settings)  # node settings, or MMLTR_NODE_SETTINGS
         self.plugins = PluginsService(plugins)
         for plugin in self.plugins.plugins:
             if plugin.node_state is not None:
@@ -110,6 +113,7 @@ class Node:
             if not isinstance(aliases, dict):
                 raise errors.parsing("[aliases] must be an object")
             for alias in aliases:
+                validate_alias_name(alias)
                 if alias in self.indices:
                     raise errors.EngineError("invalid_alias_name_exception",
                                              f"Invalid alias name [{alias}]: an index or data stream exists with the "
@@ -130,8 +134,14 @@ class Node:
             return shard
 
     def delete_indices(self, expression: str, **options: Any) -> list[str]:
+        """Delete concrete indices only: a name that is an alias is refused (deleting the index behind an alias
+        is never what ``DELETE /<alias>`` meant), and wildcards expand over indices, never aliases."""
         with self.lock:
-            names = self.resolve_names(expression, **options)
+            for part in string_list(expression) if not isinstance(expression, str) else expression.split(","):
+                if part in self.aliases and part not in self.indices:
+                    raise errors.illegal_argument(f"The provided expression [{part}] matches an alias, specify the "
+                                                  "corresponding concrete indices instead.")
+            names = self.resolve_names(expression, **{"allow_aliases": False, **options})
             for name in names:
                 shard = self.indices.pop(name)
                 self.storage.delete_index(shard.uuid)

@@ -201,6 +201,11 @@ def _walk(obj: ObjectMapper) -> Iterator["FieldMapper | ObjectMapper"]:
             yield from _walk(child)
 
 
+# OpenSearch's metadata fields: never a mapped property, never a field inside a document's source.
+METADATA_FIELDS = frozenset({"_id", "_index", "_source", "_routing", "_seq_no", "_primary_term", "_version",
+                             "_field_names", "_ignored", "_nested_path", "_data_stream_timestamp"})
+
+
 def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any], field_types: FieldTypes) -> ObjectMapper:
     unknown = set(body) - {"properties", "dynamic", "enabled", "type"}
     if unknown:
@@ -220,6 +225,9 @@ def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any], field
         raise errors.mapper_parsing(f"Expected map for property [properties] on field [{path or '_doc'}]")
     for name, spec in new_props.items():
         child_path = f"{path}.{name}" if path else name
+        if child_path in METADATA_FIELDS:  # MapperService.checkFieldUniqueness
+            raise errors.illegal_argument(f"Field [{child_path}] is defined twice. [{child_path}] is a metadata "
+                                          "field; give the mapped field another name")
         if not name or name.startswith(".") or name.endswith(".") or ".." in name:
             raise errors.illegal_argument(f"field name cannot be empty or contain consecutive dots: [{child_path}]")
         if "." in name:  # "a.b": {...} is shorthand for nested objects

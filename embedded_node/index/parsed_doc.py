@@ -15,7 +15,7 @@ import numpy as np
 from .. import errors
 from ..search.queries import datemath
 from ..dates import parse_date_millis
-from .mapping import INTEGER_RANGES, FieldMapper, Mapping, dynamic_field_spec
+from .mapping import INTEGER_RANGES, METADATA_FIELDS, FieldMapper, Mapping, dynamic_field_spec
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -61,6 +61,10 @@ class _Parser:
                     f"failed to parse: field name cannot be empty or contain only dots: [{key}] in document "
                     f"with id '{self.doc_id}'")
             full = f"{path}.{key}" if path else key
+            if full in METADATA_FIELDS:
+                raise errors.mapper_parsing(
+                    f"failed to parse field [{full}] of type [{full}] in document with id '{self.doc_id}'. "
+                    f"Preview of field's value: '{_preview(value)}'", caused_by=metadata_field_in_document(full))
             self.parse_value(full, value)
 
     def parse_value(self, path: str, value: Any) -> None:
@@ -218,7 +222,10 @@ class _Parser:
     def add_vector(self, mapper: FieldMapper, value: Any) -> None:
         if value is None:
             return
-        vec = np.asarray(value) if isinstance(value, list) and value else None
+        try:
+            vec = np.asarray(value) if isinstance(value, list) and value else None
+        except (ValueError, TypeError, OverflowError):  # ragged ([1, [0], 3]) or not numbers at all
+            vec = None
         if vec is None or vec.ndim != 1 or vec.dtype.kind not in "iuf":
             raise errors.mapper_parsing(
                 f"failed to parse field [{mapper.path}] of type [knn_vector] in document with id '{self.doc_id}'. "
@@ -267,6 +274,11 @@ def _as_text(item: Any) -> str:
     if isinstance(item, float) and item.is_integer():
         return repr(item)
     return str(item)
+
+
+def metadata_field_in_document(name: str) -> errors.EngineError:
+    return errors.mapper_parsing(f"Field [{name}] is a metadata field and cannot be added inside a document. Use "
+                                 "the index API request parameters.")
 
 
 def _preview(value: Any) -> str:

@@ -49,6 +49,7 @@ def _parse_lines(body: bytes) -> list[tuple[str, dict[str, Any], bytes | None, i
         if unknown:
             raise errors.illegal_argument(
                 f"Action/metadata line [{line_no}] contains an unknown parameter [{sorted(unknown)[0]}]")
+        meta = _check_meta(meta, line_no)
         source = None
         if kind != "delete":
             while i < len(lines) and not lines[i].strip():
@@ -61,6 +62,35 @@ def _parse_lines(body: bytes) -> list[tuple[str, dict[str, Any], bytes | None, i
     if not items:
         raise errors.action_validation("no requests added")
     return items
+
+
+_NUMERIC_META = ("if_seq_no", "if_primary_term", "version", "retry_on_conflict")
+_STRING_META = ("_index", "_id", "routing", "_routing", "op_type", "pipeline", "version_type", "_type")
+
+
+def _check_meta(meta: dict[str, Any], line_no: int) -> dict[str, Any]:
+    """``BulkRequestParser``: metadata values are scalars (read as text), numeric keys parse as longs."""
+    out = dict(meta)
+    for key, value in meta.items():
+        if key in _STRING_META or key in _NUMERIC_META:
+            if isinstance(value, (dict, list)):
+                raise errors.illegal_argument(
+                    f"Malformed action/metadata line [{line_no}], expected a simple value for field [{key}] but "
+                    f"found [{'START_OBJECT' if isinstance(value, dict) else 'START_ARRAY'}]")
+            if value is None:
+                continue
+        if key in _STRING_META:
+            out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        elif key in _NUMERIC_META:
+            try:
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                out[key] = int(value)
+            except (ValueError, OverflowError):
+                raise errors.illegal_argument(
+                    f"Malformed action/metadata line [{line_no}]: [{key}] must be a whole number, found "
+                    f"[{value}]") from None
+    return out
 
 
 def bulk(req: RestRequest) -> RestResponse:

@@ -17,13 +17,29 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-from email.message import Message
-from typing import Any
+from typing import Any, Iterable
 
 from .. import errors
 from .http_settings import LOOPBACK_HOSTS, HttpSettings
 
 _JSON_TYPES = frozenset({"application/json", "application/x-ndjson"})
+
+
+class Headers:
+    """Request headers by lower-case name (several values of one name are joined with ``, `` as RFC 9110
+    allows, except that callers who must refuse duplicates can ask :meth:`get_all`)."""
+
+    def __init__(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._values.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+
+    def get(self, name: str) -> str | None:
+        values = self._values.get(name.lower())
+        return ", ".join(values) if values else None
+
+    def get_all(self, name: str) -> list[str]:
+        return list(self._values.get(name.lower(), []))
 
 
 class Refused(Exception):
@@ -36,14 +52,15 @@ class Refused(Exception):
         self.headers = headers or {}
 
 
-def check_request(headers: Message, has_body: bool, path: str, settings: HttpSettings) -> None:
-    """Raise :class:`Refused` unless the request may be routed."""
-    _check_host(headers.get("Host"), settings)
+def check_sender(headers: Headers, path: str, settings: HttpSettings) -> None:
+    """Raise :class:`Refused` unless Host, Origin and credentials allow the request (before its body is read)."""
+    hosts = headers.get_all("host")
+    if len(hosts) > 1:
+        raise Refused(400, errors.illegal_argument("a request must have one Host header").to_body())
+    _check_host(hosts[0] if hosts else None, settings)
     _check_origin(headers, settings)
     if settings.auth is not None:
-        _check_auth(headers.get("Authorization"), path, settings)
-    if has_body:
-        check_content_type(headers.get("Content-Type"))
+        _check_auth(headers.get("authorization"), path, settings)
 
 
 def host_name(host_header: str) -> str:
@@ -76,7 +93,7 @@ def _check_host(host_header: str | None, settings: HttpSettings) -> None:
         "DNS-rebinding defence); add the name to MMLTR_HTTP_ALLOWED_HOSTS to allow it", 403).to_body())
 
 
-def _check_origin(headers: Message, settings: HttpSettings) -> None:
+def _check_origin(headers: Headers, settings: HttpSettings) -> None:
     origin = headers.get("Origin")
     fetch_site = (headers.get("Sec-Fetch-Site") or "").lower()
     if origin is None and fetch_site not in ("cross-site", "same-site"):

@@ -36,6 +36,7 @@ class IndicesOptions:
     ignore_unavailable: bool = False
     allow_no_indices: bool = True
     expand: frozenset[str] = frozenset({"open"})
+    ignore_aliases: bool = False  # IGNORE_ALIASES: an alias name is refused, wildcards skip aliases (delete index)
 
     def with_request(self, req: RestRequest) -> "IndicesOptions":
         """These defaults, overridden by the request's ``ignore_unavailable``/``allow_no_indices``/
@@ -45,11 +46,11 @@ class IndicesOptions:
         if raw is not None:
             expand = parse_expand_wildcards(str(raw))
         return IndicesOptions(req.flag("ignore_unavailable", self.ignore_unavailable),
-                              req.flag("allow_no_indices", self.allow_no_indices), expand)
+                              req.flag("allow_no_indices", self.allow_no_indices), expand, self.ignore_aliases)
 
 
 STRICT_EXPAND_OPEN = IndicesOptions()
-DELETE_INDEX = IndicesOptions(expand=frozenset({"open", "closed"}))
+DELETE_INDEX = IndicesOptions(expand=frozenset({"open", "closed"}), ignore_aliases=True)
 
 
 def parse_expand_wildcards(raw: str) -> frozenset[str]:
@@ -71,7 +72,7 @@ def _expand(node: Any, pattern: str, options: IndicesOptions) -> list[str]:
     hidden_ok = "hidden" in options.expand or pattern.startswith(".")
     matched = [name for name, shard in node.indices.items()
                if fnmatch.fnmatchcase(name, pattern) and (hidden_ok or not _is_hidden(name, shard))]
-    for alias, targets in node.aliases.items():
+    for alias, targets in ({} if options.ignore_aliases else node.aliases).items():
         if fnmatch.fnmatchcase(alias, pattern):
             matched.extend(t for t in targets if t not in matched)
     return matched
@@ -93,6 +94,9 @@ def resolve_names(node: Any, expression: str | None, options: IndicesOptions) ->
         elif pattern in node.indices:
             matched = [pattern]
         elif pattern in node.aliases:
+            if options.ignore_aliases:
+                raise errors.illegal_argument(f"The provided expression [{pattern}] matches an alias, specify the "
+                                              "corresponding concrete indices instead.")
             matched = list(node.aliases[pattern])
         elif options.ignore_unavailable or exclude:
             continue

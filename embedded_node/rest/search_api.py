@@ -61,8 +61,8 @@ def _msearch(req: RestRequest) -> dict[str, Any]:
         if unknown:
             raise errors.illegal_argument(f"key [{sorted(unknown)[0]}] is not supported in the metadata section")
         index = header.get("index", header.get("indices", req.path_params.get("index")))
-        if isinstance(index, list):
-            index = ",".join(index)
+        if index is not None and not isinstance(index, str):
+            index = ",".join(jsonutil.string_list(index, "index"))
         params = {k: str(v) for k, v in header.items() if k not in ("index", "indices")}
         for key in ("rest_total_hits_as_int", "typed_keys"):
             if key in req.params:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 from .. import errors
+from .limits import DEFAULT_LIMITS, SearchLimits, too_deep
 from .query import Query
 from .queries import basic, boolean, function_score, pattern, range, script_score, termlevel, text
 
@@ -51,10 +52,22 @@ def _add(parsers: dict[str, QueryParser], name: str, parser: QueryParser) -> Non
 class DslParser:
     """Parses query JSON with one registry; one instance per request (it may collect request-level facts)."""
 
-    def __init__(self, registry: QueryRegistry) -> None:
+    def __init__(self, registry: QueryRegistry, limits: SearchLimits = DEFAULT_LIMITS) -> None:
         self.registry = registry
+        self.limits = limits
+        self._depth = 0
 
     def parse(self, body: Any) -> Query:
+        """Parse one query object; nesting deeper than ``limits.max_nested_depth`` is a 400, not a recursion."""
+        if self._depth >= self.limits.max_nested_depth:
+            raise too_deep(self.limits)
+        self._depth += 1
+        try:
+            return self._parse(body)
+        finally:
+            self._depth -= 1
+
+    def _parse(self, body: Any) -> Query:
         if not isinstance(body, dict):
             raise errors.parsing("query malformed, must start with start_object")
         if len(body) != 1:
@@ -63,6 +76,8 @@ class DslParser:
             keys = list(body)
             raise errors.parsing(f"[{keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
         (qtype, qbody), = body.items()
+        if not isinstance(qbody, dict):  # AbstractQueryBuilder.parseInnerQueryBuilder, before the name lookup
+            raise errors.parsing(f"[{qtype}] query malformed, no start_object after query name")
         return self.registry.get(qtype)(qbody, self)
 
     def parse_clauses(self, body: Any, owner: str, clause: str) -> list[Query]:

@@ -32,7 +32,7 @@ MAX_RESCORE_WINDOW = 10000
 def search(node: "Node", index: str | None, body: Any, params: dict[str, Any] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     params = params or {}
-    request = parse_search_request(body, params, node.plugins)
+    request = parse_search_request(body, params, node.plugins, node.search_limits)
     shards = node.resolve(index, **_resolve_options(params))
     scroll = params.get("scroll")
     if scroll:
@@ -58,7 +58,8 @@ def count(node: "Node", index: str | None, body: Any, params: dict[str, Any] | N
     if not isinstance(body, dict) or set(body) - {"query"}:
         bad = sorted(set(body) - {"query"})[0] if isinstance(body, dict) else "body"
         raise errors.parsing(f"request does not support [{bad}]")
-    request = parse_search_request({"query": body["query"]} if "query" in body else {}, {}, node.plugins)
+    request = parse_search_request({"query": body["query"]} if "query" in body else {}, {}, node.plugins,
+                                   node.search_limits)
     shards = node.resolve(index, **_resolve_options(params))
     total = 0
     for shard in shards:

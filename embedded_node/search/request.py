@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from .dsl import DslParser
+from .limits import DEFAULT_LIMITS, SearchLimits
 from .parse_utils import as_float
 from .query import Query
 
@@ -79,7 +80,8 @@ class SearchRequest:
                                  and self.sort[0].order == "desc")
 
 
-def parse_search_request(body: Any, params: dict[str, Any] | None, plugins: "PluginsService") -> SearchRequest:
+def parse_search_request(body: Any, params: dict[str, Any] | None, plugins: "PluginsService",
+                         limits: SearchLimits = DEFAULT_LIMITS) -> SearchRequest:
     """Parse with the node's registries: its query parsers and its plugins' search extensions (``ext``)."""
     params = params or {}
     if body is None:
@@ -97,7 +99,7 @@ def parse_search_request(body: Any, params: dict[str, Any] | None, plugins: "Plu
     if "q" in params:
         raise errors.illegal_argument("the [q] query-string parameter is not supported by the embedded node; "
                                       "send a query in the request body")
-    parser = DslParser(plugins.queries)
+    parser = DslParser(plugins.queries, limits)
     query = parser.parse(body["query"]) if "query" in body else parser.parse({"match_all": {}})
     req = SearchRequest(query=query, raw=body)
     req.size = _int(params.get("size", body.get("size", 10)), "size")
@@ -219,15 +221,15 @@ def _parse_source(value: Any, params: dict[str, Any]) -> SourceFilter:
     elif isinstance(value, str):
         out.includes = [value]
     elif isinstance(value, list):
-        out.includes = [str(v) for v in value]
+        out.includes = _source_patterns(value, "_source")
     elif isinstance(value, dict):
         unknown = set(value) - {"includes", "excludes", "include", "exclude"}
         if unknown:
             raise errors.parsing(f"Unknown key for a START_OBJECT in [{sorted(unknown)[0]}] in [_source]")
         inc = value.get("includes", value.get("include", []))
         exc = value.get("excludes", value.get("exclude", []))
-        out.includes = [inc] if isinstance(inc, str) else list(inc or [])
-        out.excludes = [exc] if isinstance(exc, str) else list(exc or [])
+        out.includes = _source_patterns(inc, "includes")
+        out.excludes = _source_patterns(exc, "excludes")
     else:
         raise errors.parsing("[_source] must be a boolean, a string, an array or an object")
     if "_source_includes" in params:
@@ -235,6 +237,16 @@ def _parse_source(value: Any, params: dict[str, Any]) -> SourceFilter:
     if "_source_excludes" in params:
         out.excludes = str(params["_source_excludes"]).split(",")
     return out
+
+
+def _source_patterns(value: Any, key: str) -> list[str]:
+    """``FetchSourceContext.fromXContent``: a string or an array of strings; anything else is a parsing error."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise errors.parsing(f"[_source] [{key}] must be a string or an array of strings, found [{value}]")
+    return list(items)
 
 
 def _parse_rescore(value: Any, parser: DslParser) -> list[Rescore]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ... import errors
+from ..limits import too_many_clauses
 from ..parse_utils import as_float, check_keys, common
 from ..query import Query
 from .lucene_boolean import BooleanQuery, DisjunctionMaxQuery
@@ -115,6 +116,10 @@ def parse_bool(body: Any, parser: DslParser) -> Query:
     params = _object(body, "bool")
     boost, name = common(params, "bool")
     check_keys(params, "bool", _BOOL_KEYS)
+    count = sum(len(v) if isinstance(v, list) else 1 for k in ("must", "should", "filter", "must_not")
+                if (v := params.get(k)) is not None)
+    if count > parser.limits.max_clause_count:
+        raise too_many_clauses(count, parser.limits)
     clauses = {k: tuple(parser.parse_clauses(params.get(k), "bool", k)) for k in ("must", "should", "filter",
                                                                                    "must_not")}
     adjust = params.get("adjust_pure_negative", True)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ... import errors
+from ..limits import DEFAULT_LIMITS, check_text, too_many_clauses
 from ...analysis import get_analyzer
 from ..parse_utils import as_float, check_keys, common, single_field
 from ..query import Query
@@ -103,6 +104,9 @@ def build_match(ctx: Any, field: str, value: Any, operator: str, analyzer: str |
         terms = get_analyzer(name).terms(query_text(value))
     except KeyError:
         raise errors.query_shard(f"[match] analyzer [{name}] not found", ctx.index_name) from None
+    limits = getattr(ctx.node, "search_limits", DEFAULT_LIMITS)
+    if len(terms) > limits.max_clause_count:
+        raise too_many_clauses(len(terms), limits)
     if not terms:
         if zero_terms == "all":
             return MatchAllDocsQuery()
@@ -243,6 +247,7 @@ def parse_match(body: Any, parser: DslParser) -> Query:
     check_keys(params, "match", _MATCH_KEYS)
     if "query" not in params or params["query"] is None or isinstance(params["query"], (dict, list)):
         raise errors.parsing("[match] requires query value")
+    check_text(query_text(params["query"]), "match", parser.limits)
     _no_fuzziness(params, "match")
     return MatchDslQuery(field, params["query"], _choice(params, "operator", ("or", "and"), "or", "match"),
                          spec_string(params.get("minimum_should_match"), "match"), params.get("analyzer"),
@@ -269,6 +274,7 @@ def parse_multi_match(body: Any, parser: DslParser) -> Query:
     check_keys(params, "multi_match", _MULTI_KEYS)
     if "query" not in params or params["query"] is None:
         raise errors.parsing("No text specified for multi_match query")
+    check_text(query_text(params["query"]), "multi_match", parser.limits)
     _no_fuzziness(params, "multi_match")
     mm_type = str(params.get("type", "best_fields")).lower()
     if mm_type not in _TYPES:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import errors, jsonutil
 from .aliases import alias_metadata, apply_alias_actions
+from .distributions import distribution_for
 from .index.mapping import Mapping, unwrap_mappings
 from .index.names import validate_alias_name, validate_index_name
 from .index.shard import IndexShard, Prepared, WriteResult
 from .index.storage import Storage
 from .jsonutil import deep_merge, string_list
-from .plugins import PLUGINS
 from .plugins_service import PluginsService
 from .search.limits import SearchLimits
 from .settings import DEFAULTS, check_updatable, nest, normalize
@@ -40,7 +40,7 @@ class Node:
     """A single-node cluster. Thread-safe: metadata changes hold ``self.lock``; each shard has its own lock."""
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, version: str | None = None,
-                 distribution: str = "opensearch", plugins: Sequence["Plugin"] = PLUGINS,
+                 distribution: str | None = None, plugins: Sequence["Plugin"] | None = None,
                  settings: dict[str, Any] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.storage = Storage(self.data_dir)
@@ -48,16 +48,25 @@ class Node:
         self.started = time.time()
         self.node_id = self._meta_or_create("node_id", random_base64_uuid)
         self.cluster_uuid = self._meta_or_create("cluster_uuid", random_base64_uuid)
-        stored_version = self.storage.get_meta("version")
-        self.version = version or stored_version or os.environ.get("MMLTR_EMBEDDED_VERSION") or DEFAULT_VERSION
+        # The emulated engine and version: given, else what the data directory was created as, else the
+        # environment (MMLTR_EMBEDDED_DISTRIBUTION / MMLTR_EMBEDDED_VERSION), else OpenSearch's default version.
+        stored_distribution = self.storage.get_meta("distribution")
+        self.profile = distribution_for(distribution or stored_distribution
+                                        or os.environ.get("MMLTR_EMBEDDED_DISTRIBUTION") or "opensearch")
+        self.distribution = self.profile.name
+        switched = stored_distribution is not None and stored_distribution != self.distribution
+        stored_version = None if switched else self.storage.get_meta("version")
+        self.version = (version or stored_version or os.environ.get("MMLTR_EMBEDDED_VERSION")
+                        or self.profile.default_version)
+        if self.distribution != stored_distribution:
+            self.storage.set_meta("distribution", self.distribution)
         if self.version != stored_version:
             self.storage.set_meta("version", self.version)
-        self.distribution = distribution
         self.indices: dict[str, IndexShard] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # alias -> {index name -> alias metadata}
         self.extensions: dict[str, Any] = {}  # per-node state: the plugins' (by plugin name), scrolls, ...
         self.search_limits = SearchLimits.from_settings(settings)  # node settings, or MMLTR_NODE_SETTINGS
-        self.plugins = PluginsService(plugins)
+        self.plugins = PluginsService(self.profile.plugins if plugins is None else plugins)
         for plugin in self.plugins.plugins:
             if plugin.node_state is not None:
                 self.extensions[plugin.name] = plugin.node_state(self)

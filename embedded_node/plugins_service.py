@@ -15,8 +15,8 @@ from .rest.controller import rest_controller
 from .search.dsl import QueryRegistry
 
 if TYPE_CHECKING:
-    from .plugins.base import (FetchSubPhase, FieldType, Plugin, ScriptEngine, SearchExtParser, SegmentListener,
-                               Setting)
+    from .plugins.base import (FetchSubPhase, FieldType, Plugin, ScriptEngine, SearchExtParser, SearchSection,
+                               SegmentListener, Setting)
 
 
 class PluginsService:
@@ -40,6 +40,8 @@ class PluginsService:
                                                         ((s.key, s) for p in self.plugins for s in p.settings))
         self.segment_listeners: tuple["SegmentListener", ...] = tuple(
             listener for p in self.plugins for listener in p.segment_listeners)
+        self.search_sections: Mapping[str, "SearchSection"] = _unique(
+            "search section", (s for p in self.plugins for s in p.search_sections))
         self.rest_controller = rest_controller(r for p in self.plugins for r in p.rest_routes)
 
     @property

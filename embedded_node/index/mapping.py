@@ -22,6 +22,11 @@ FieldTypes = ReadOnlyMap[str, "FieldType"]
 NO_FIELD_TYPES: FieldTypes = MappingProxyType({})
 
 NUMERIC_TYPES = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
+# Vector field types: the k-NN plugin's ``knn_vector`` and Elasticsearch's ``dense_vector`` (``dims``,
+# ``similarity``), whose similarities the core reads as the k-NN space types they correspond to.
+VECTOR_TYPES = ("knn_vector", "dense_vector")
+DENSE_VECTOR_SPACES = {"cosine": "cosinesimil", "dot_product": "innerproduct", "max_inner_product": "innerproduct",
+                       "l2_norm": "l2"}
 INTEGER_RANGES = {
     "long": (-(2**63), 2**63 - 1), "integer": (-(2**31), 2**31 - 1), "short": (-(2**15), 2**15 - 1),
     "byte": (-128, 127), "unsigned_long": (0, 2**64 - 1),
@@ -70,7 +75,7 @@ class FieldMapper:
 
     @property
     def is_vector(self) -> bool:
-        return self.type == "knn_vector"
+        return self.type in VECTOR_TYPES
 
     @property
     def analyzer(self) -> str:
@@ -89,10 +94,12 @@ class FieldMapper:
     # --- k-NN -------------------------------------------------------------------------------------------
     @property
     def dimension(self) -> int:
-        return int(self.params["dimension"])
+        return int(self.params["dimension"] if "dimension" in self.params else self.params["dims"])
 
     @property
     def space_type(self) -> str:
+        if self.type == "dense_vector":
+            return DENSE_VECTOR_SPACES.get(str(self.params.get("similarity") or "cosine"), "l2")
         method = self.params.get("method") or {}
         return str(self.params.get("space_type") or method.get("space_type") or "l2")
 

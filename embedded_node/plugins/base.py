@@ -31,6 +31,8 @@ FetchSubPhase = Callable[[Any, list, list[dict[str, Any]]], None]
 ScriptEngine = Callable[[Any, "ScriptSpec"], "ScoreScript"]
 # Called with each segment a refresh or merge wrote, with the index's mapping and flat settings.
 SegmentListener = Callable[["Segment", "Mapping", dict[str, Any]], None]
+# A top-level search body section (``knn`` on Elasticsearch): ``(value, body)`` -> the request's new query body.
+SearchSection = Callable[[Any, dict[str, Any]], dict[str, Any]]
 # Builds the plugin's per-node state (kept in ``node.extensions[plugin.name]``).
 NodeStateFactory = Callable[["Node"], Any]
 
@@ -69,3 +71,4 @@ class Plugin:
     settings: tuple[Setting, ...] = ()                              # Plugin.getSettings (index settings)
     segment_listeners: tuple[SegmentListener, ...] = ()             # codec: work done when a segment is written
     node_state: NodeStateFactory | None = None                      # per-node state, built with the node
+    search_sections: tuple[tuple[str, SearchSection], ...] = ()     # top-level search sections (rewrite the query)

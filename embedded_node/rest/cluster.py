@@ -7,9 +7,6 @@ from typing import Any
 from .. import errors
 from .router import RestRequest, RestResponse, Router, ok
 
-LUCENE_VERSIONS = {"2": "9.12.1", "3": "10.2.1"}
-
-
 def register(router: Router) -> None:
     router.add("GET", "/", info)
     router.add("GET", "/_cluster/health", health)
@@ -28,25 +25,8 @@ def register(router: Router) -> None:
 
 
 def info(req: RestRequest) -> RestResponse:
-    node = req.node
-    major = node.version.split(".")[0]
-    return ok({
-        "name": f"mmltr-embedded-{node.node_id[:7]}",
-        "cluster_name": "mmltr-embedded",
-        "cluster_uuid": node.cluster_uuid,
-        "version": {
-            "distribution": node.distribution,
-            "number": node.version,
-            "build_type": "embedded",
-            "build_hash": "mmltr-embedded",
-            "build_date": "2026-01-01T00:00:00.000000Z",
-            "build_snapshot": False,
-            "lucene_version": LUCENE_VERSIONS.get(major, "9.12.1"),
-            "minimum_wire_compatibility_version": "7.10.0",
-            "minimum_index_compatibility_version": "7.0.0",
-        },
-        "tagline": "The OpenSearch Project: https://opensearch.org/",
-    })
+    """``GET /``: the emulated distribution's body (OpenSearch's, or Elasticsearch's that elasticsearch-py checks)."""
+    return ok(req.node.profile.root(req.node))
 
 
 def _index_health(shard: Any) -> str:
@@ -159,8 +139,7 @@ def _human(size: int) -> str:
 def cat_plugins(req: RestRequest) -> RestResponse:
     node = req.node
     name = f"mmltr-embedded-{node.node_id[:7]}"
-    version = node.version + ".0"
-    rows = [{"name": name, "component": comp, "version": version} for comp in node.plugins.components]
+    rows = [{"name": name, "component": comp, "version": version} for comp, version in node.profile.cat_plugins(node)]
     return _cat(req, rows, ["name", "component", "version"])
 
 

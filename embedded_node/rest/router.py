@@ -167,6 +167,7 @@ class Router:
         response = filter_path.apply(response, params.get("filter_path"))
         if method == "HEAD":
             response = RestResponse(response.status, None, response.content_type)
+        response.headers.update(getattr(getattr(node, "profile", None), "headers", None) or {})  # X-Elastic-Product
         return response
 
 

@@ -89,6 +89,10 @@ def parse_search_request(body: Any, params: dict[str, Any] | None, plugins: "Plu
     if not isinstance(body, dict):
         raise errors.parsing("request body or source parameter is required" if body == "" else
                              "Expected [START_OBJECT] but found a value for the search request")
+    sections = [key for key in body if key in plugins.search_sections]  # e.g. Elasticsearch's top-level knn
+    for key in sections:
+        body = {**{k: v for k, v in body.items() if k != key},
+                "query": plugins.search_sections[key](body[key], body)}
     for key in body:
         if key in _UNSUPPORTED:
             raise errors.illegal_argument(f"[{key}] ({_UNSUPPORTED[key]}) is not supported by the embedded node")

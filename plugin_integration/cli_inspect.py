@@ -6,18 +6,22 @@ server on loopback only (no ``--host``: the page has no authentication and reads
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .cli_support import friendly_errors
+from .demo_pipeline import ALIAS as DEMO_ALIAS
 from .fused_featureset import index_fields
+from .inspect_app import PageData, create_app
+from .inspect_compare import Inspector
+from .inspect_sources import default_images_dir, latest_report, stored_users
 from .users import DEFAULT_USERS_INDEX
 
 DEFAULT_PORT = 8765
 HOST = "127.0.0.1"
-DEMO_ALIAS = "demo-items"  # plugin_integration.demo_pipeline.ALIAS (not imported: it loads the indexer's encoders)
 
 
 def resolve_alias(client: Any, alias: str | None) -> str:
@@ -25,7 +29,7 @@ def resolve_alias(client: Any, alias: str | None) -> str:
     if alias is not None:
         return alias
     for candidate in ("items", DEMO_ALIAS):
-        if client.indices.exists_alias(name=candidate) or client.indices.exists(index=candidate):
+        if client.indices.exists(index=candidate):  # true for an alias too
             return candidate
     raise ValueError("no 'items' (nor the demo's 'demo-items') index to inspect: load a catalogue (mmltr index "
                      "load CATALOG), run mmltr demo, or pass --alias NAME")
@@ -35,10 +39,6 @@ def build_page(obj: Any, *, alias: str | None = None, images_dir: Path | None = 
                store: str | None = None, users_index: str = DEFAULT_USERS_INDEX, hybrid_weight: float = 0.5,
                window: int = 100) -> tuple[Any, Any, Any]:
     """The page's Flask app, its :class:`.inspect_compare.Inspector` and :class:`.inspect_app.PageData`."""
-    from .inspect_app import PageData, create_app
-    from .inspect_compare import Inspector
-    from .inspect_sources import default_images_dir, latest_report, stored_users
-
     client = obj.client()
     alias = resolve_alias(client, alias)
     if images_dir is not None and not images_dir.is_dir():
@@ -53,8 +53,10 @@ def build_page(obj: Any, *, alias: str | None = None, images_dir: Path | None = 
 
 def bind(app: Any, port: int) -> Any:
     """werkzeug's threaded server for ``app`` on 127.0.0.1 (``port`` 0: any free port; see ``server_port``)."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import make_server  # optional: the inspect extra (flask's server)
 
+    # werkzeug logs every request at INFO on its own; the CLI shows them with -v only, as other libraries' logs
+    logging.getLogger("werkzeug").setLevel(logging.getLogger().getEffectiveLevel())
     return make_server(HOST, port, app, threaded=True)
 
 

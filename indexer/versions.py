@@ -76,10 +76,26 @@ def create_version(client: Any, alias: str, body: dict[str, Any]) -> str:
 
 
 def finalize_version(client: Any, index: str, settings: dict[str, Any]) -> int:
-    """Restore the live settings, refresh, and return the searchable document count."""
+    """Restore the live settings, refresh, and return the searchable document count.
+
+    A document written twice (a bulk retried after a dropped connection, 429 or 503 whose first try had
+    already run) leaves a deleted copy, and deleted copies count in BM25's statistics until a merge
+    (docCount, average length): the new version would score differently from the same catalogue loaded
+    without faults. So when there are any, the version is merged to one segment (which expunges them all)
+    before it goes live; a load without rewrites pays nothing.
+    """
     client.indices.put_settings(index=index, body=settings)
     client.indices.refresh(index=index)
+    deleted = _deleted_docs(client, index)
+    if deleted:
+        log.info("%s: %d rewritten document(s) left deleted copies; merging them away", index, deleted)
+        client.indices.forcemerge(index=index, max_num_segments=1, request_timeout=3600)
     return int(client.count(index=index)["count"])
+
+
+def _deleted_docs(client: Any, index: str) -> int:
+    stats = client.indices.stats(index=index)
+    return int(stats.get("indices", {}).get(index, {}).get("primaries", {}).get("docs", {}).get("deleted", 0))
 
 
 def swap_alias(client: Any, alias: str, index: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from . import cluster, documents, indices, search_api
+from .faults import with_faults
 from .router import RestRoute, Router
 
 CORE_ACTIONS = (cluster, indices, documents, search_api)
@@ -18,4 +19,4 @@ def rest_controller(plugin_routes: Iterable[RestRoute]) -> Router:
     for module in CORE_ACTIONS:
         module.register(router)
     router.add_routes(plugin_routes)
-    return router
+    return with_faults(router)  # off unless MMLTR_FAULTS asks for injected faults

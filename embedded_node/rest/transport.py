@@ -12,8 +12,10 @@ from typing import Any, Collection, Mapping
 from urllib.parse import urlencode
 
 from opensearchpy.connection import Connection
+from opensearchpy.exceptions import ConnectionError as ClientConnectionError
 
 from ..node import open_node, release_node
+from .faults import DroppedConnection
 
 
 class EmbeddedConnection(Connection):
@@ -36,7 +38,10 @@ class EmbeddedConnection(Connection):
             body = body.encode("utf-8", "surrogatepass")
         if headers and str(headers.get("content-encoding", "")).lower() == "gzip" and body:
             body = gzip.decompress(body)
-        response = self.router.dispatch(self.node, method, url, dict(params or {}), body)
+        try:
+            response = self.router.dispatch(self.node, method, url, dict(params or {}), body)
+        except DroppedConnection as exc:  # an injected fault (rest/faults.py): what urllib3 raises for a drop
+            raise ClientConnectionError("N/A", str(exc), exc) from exc
         raw = response.encode().decode("utf-8", "surrogatepass")
         duration = time.time() - started
         full_url = url + (f"?{urlencode(params)}" if params else "")

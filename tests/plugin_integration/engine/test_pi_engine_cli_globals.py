@@ -77,6 +77,7 @@ def test_help_lists_the_workflow_in_order_each_naming_the_next_step():
               and not line.startswith("   ")]
     assert listed == [name for name, _ in WORKFLOW] == ["demo", "index", "clicks", "clickmodel", "judgments",
                                                         "profiles", "store", "featureset", "features", "train",
-                                                        "model", "search", "evaluate", "serve"]
+                                                        "model", "search", "evaluate", "inspect", "dashboards",
+                                                        "serve"]
     assert out.count("Next: ") == len(WORKFLOW)
     assert "Next step: mmltr model upload model/." in CliRunner().invoke(main, ["train", "--help"]).output

@@ -109,6 +109,11 @@ def detect_flavour(conn: Connection, session: requests.Session | None = None) ->
     """``opensearch`` or ``kibana``, from the header ``GET /api/status`` answers with."""
     session = session or conn.session()
     response = _request(session, "GET", conn.endpoint("/api/status"))
+    if response.status_code in (400, 404) and "no handler found for uri" in response.text:
+        raise DashboardsError(f"{conn.url} answers like a search cluster (OpenSearch, Elasticsearch or mmltr serve), "
+                              "not like Dashboards/Kibana: --url must be Dashboards or Kibana (e.g. "
+                              "http://localhost:5601); the embedded node cannot serve Dashboards, start docker/ "
+                              "(docs/clusters.md)")
     _check(response, "reading the status")
     if "osd-name" in response.headers:
         return "opensearch"

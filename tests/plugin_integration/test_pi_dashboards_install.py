@@ -4,6 +4,7 @@ credentials, refusing to replace objects mmltr did not write, and the errors use
 Runs against :mod:`pi_dashboards_standin` (our machines cannot run Dashboards or Kibana)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 from pi_dashboards_standin import Standin, start
 
+from embedded_node.node import open_node, release_node
+from embedded_node.rest.server import make_server
 from plugin_integration.cli import main
 from plugin_integration.dashboards_objects import saved_objects
 
@@ -124,3 +127,19 @@ def test_unreachable_or_wrong_urls_say_what_to_do(standin: Standin) -> None:
     assert not_http.exit_code == 2 and "http(s) URL" in not_http.output
     wrong_path = install(standin.url + "/nothing-here")
     assert wrong_path.exit_code == 1 and "does not exist" in wrong_path.output and "not the cluster's" in wrong_path.output
+
+
+def test_pointing_install_at_the_embedded_node_says_it_is_a_cluster(tmp_path: Path) -> None:
+    """``mmltr serve``'s HTTP server (the real one) is a cluster, not Dashboards: the message says so."""
+    node = open_node(str(tmp_path / "node"))
+    server = make_server(node, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        result = install(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        release_node(node)
+    assert result.exit_code == 1 and "answers like a search cluster" in result.output
+    assert "http://localhost:5601" in result.output and "docker/" in result.output

@@ -105,6 +105,8 @@ class BoundFeature:
     name: str
     weight: Any = None
     evaluate: Callable[[np.ndarray, int], np.ndarray] | None = None  # (vector so far, n docs) -> float32
+    # a script feature that reads params.extra_logging: (vector, n docs) -> [{key: value}] per document
+    extra_logging: Callable[[np.ndarray, int], list[dict[str, Any]]] | None = None
 
     @property
     def active(self) -> bool:
@@ -138,7 +140,22 @@ def _bind(feature: CompiledFeature, cset: CompiledFeatureSet, ctx: Any,
     if spec.ast is None:
         return BoundFeature(feature.name, weight=_query_weight(
             feature.name, ctx, lambda: scripts.delegate_query(spec, merged)))
-    return BoundFeature(feature.name, evaluate=_script(feature.name, spec.ast, cset, merged))
+    extra = _extra_logging(feature.name, spec.extra_logging, cset, merged) if spec.logs_extra else None
+    return BoundFeature(feature.name, evaluate=_script(feature.name, spec.ast, cset, merged), extra_logging=extra)
+
+
+def _extra_logging(name: str, puts: tuple[tuple[str, Any], ...], cset: CompiledFeatureSet,
+                   params: dict[str, Any]) -> Callable[[np.ndarray, int], list[dict[str, Any]]]:
+    """Per document, the map the script's puts fill in the logging phase (numbers as doubles, as painless
+    evaluates them here; strings as given)."""
+    values = [(key, value if isinstance(value, str) else _script(name, value, cset, params, np.float64))
+              for key, value in puts]
+
+    def run(vector: np.ndarray, n: int) -> list[dict[str, Any]]:
+        columns = [(key, value if isinstance(value, str) else value(vector, n).tolist()) for key, value in values]
+        return [{key: (value if isinstance(value, str) else value[i]) for key, value in columns} for i in range(n)]
+
+    return run
 
 
 def _template_query(feature: CompiledFeature, params: dict[str, Any]) -> Any:
@@ -181,8 +198,8 @@ def _derived(feature: CompiledFeature, cset: CompiledFeatureSet,
     return _vector_evaluator(feature.expression, lambda var: readers[var.text])  # type: ignore[arg-type]
 
 
-def _script(name: str, ast: ex.Node, cset: CompiledFeatureSet,
-            params: dict[str, Any]) -> Callable[[np.ndarray, int], np.ndarray]:
+def _script(name: str, ast: ex.Node, cset: CompiledFeatureSet, params: dict[str, Any],
+            dtype: Any = np.float32) -> Callable[[np.ndarray, int], np.ndarray]:
     readers: dict[ex.Var, Any] = {}
     for var in ex.variables(ast):
         if var.path[1] == scripts.FEATURE_VECTOR and len(var.path) == 3:
@@ -192,17 +209,17 @@ def _script(name: str, ast: ex.Node, cset: CompiledFeatureSet,
             readers[var] = _column_reader(cset, var.path[2])
         else:
             readers[var] = scripts.param_value(params, var.path[1], name)
-    return _vector_evaluator(ast, lambda var: readers[var])
+    return _vector_evaluator(ast, lambda var: readers[var], dtype)
 
 
-def _vector_evaluator(ast: ex.Node,
-                      reader_of: Callable[[ex.Var], Any]) -> Callable[[np.ndarray, int], np.ndarray]:
+def _vector_evaluator(ast: ex.Node, reader_of: Callable[[ex.Var], Any],
+                      dtype: Any = np.float32) -> Callable[[np.ndarray, int], np.ndarray]:
     def evaluate(vector: np.ndarray, n: int) -> np.ndarray:
         def resolve(var: ex.Var) -> Any:
             reader = reader_of(var)
             return reader(vector) if callable(reader) else reader
 
         result = np.broadcast_to(np.asarray(ex.evaluate(ast, resolve), dtype=np.float64), (n,))
-        return result.astype(np.float32)
+        return result.astype(dtype)
 
     return evaluate

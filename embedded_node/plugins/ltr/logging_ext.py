@@ -8,7 +8,9 @@ featureset order. A feature that did not match the hit has no ``value`` unless `
 feature that evaluates to NaN (it read a missing feature on a sparse-vector version) is logged as missing too.
 Values are float32 and serialise as the plugin's Java floats do (shortest float32 decimal). The logging vector
 reads unmatched features as 0.0 or NaN per plugin version (``PluginSemantics.logging_fill``). With
-``cache: true`` on the ``sltr``, the values computed while scoring are reused instead of recomputed.
+``cache: true`` on the ``sltr``, the values computed while scoring are reused instead of recomputed. When a
+script feature of the set reads ``params.extra_logging``, its puts are appended to each hit's log as
+``{"name": "extra_logging", "value": {...}}`` (``ExtraLoggingSupplier``).
 """
 from __future__ import annotations
 
@@ -139,5 +141,22 @@ def _log_spec(query: SltrQuery, spec: LogSpec, rows: list, logs: list[dict[str, 
         names = model.featureset.names
         logged = (matched & (vector == vector)).tolist()  # per hit and feature: matched with a non-NaN value
         rows_of = np.searchsorted(docs, local).tolist()
+        extra = _extra_logging(bound, vector, docs.shape[0])
         for p, i in zip(positions, rows_of):
             logs[p][spec.name] = _entries(names, list(vector[i]), logged[i], spec.missing_as_zero)
+            if extra is not None:
+                logs[p][spec.name].append({"name": "extra_logging", "value": extra[i]})
+
+
+def _extra_logging(bound: list[Any], vector: np.ndarray, n: int) -> list[dict[str, Any]] | None:
+    """The per-document ``params.extra_logging`` map when some script feature reads it (one map shared by the
+    features of the set, later puts winning), else None (``LoggingFetchSubPhase``: only an accessed map is
+    logged)."""
+    writers = [b.extra_logging for b in bound if b.extra_logging is not None]
+    if not writers:
+        return None
+    maps: list[dict[str, Any]] = [{} for _ in range(n)]
+    for write in writers:
+        for merged, values in zip(maps, write(vector, n)):
+            merged.update(values)
+    return maps

@@ -13,6 +13,10 @@ ternary ``?:``, ``Math.<fn>(...)`` and these reads:
   NaN when it did not match, like the plugin's vector);
 * ``params.x`` / ``params['x']`` / ``params.get('x')``: a numeric param.
 
+A script that fills ``params.extra_logging`` (``def m = params.extra_logging.get(); if (m != null) {
+m.put('k', <expression>); } return <expression>``) is read by :mod:`.script_statements`; its puts are logged
+with the features as ``{"name": "extra_logging", "value": {...}}``.
+
 A script in another language (``knn_score`` with ``lang: knn``) or a painless script outside the subset that
 does not read ``feature_vector`` is turned into ``{"script_score": {"query": {"match_all": {}}, "script":
 ...}}`` and bound through the query DSL, so whatever the node's ``script_score`` supports works as a feature.
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import expressions as ex
+from . import script_statements
 from .expression_parser import parse as parse_expression
 from ...errors import EngineError, illegal_argument
 
@@ -40,6 +45,8 @@ class ScriptSpec:
     params: dict[str, Any]
     extra_params: dict[str, str]
     ast: ex.Node | None  # set when the source is inside the evaluated subset
+    extra_logging: tuple[tuple[str, Any], ...] = ()  # ``(key, AST | string)`` puts into params.extra_logging
+    logs_extra: bool = False  # the script reads params.extra_logging (its map is then logged)
 
 
 def parse_script(template: Any, feature: str) -> ScriptSpec:
@@ -65,9 +72,24 @@ def parse_script(template: Any, feature: str) -> ScriptSpec:
         raise illegal_argument(f"script_feature [{feature}]: [{EXTRA_SCRIPT_PARAMS}] must map sltr param "
                                "names to script param names")
     if "term_stat" in params:
-        raise illegal_argument(f"script_feature [{feature}]: [term_stat] is not supported by the embedded "
-                               "node")
+        raise illegal_argument(f"script_feature [{feature}]: [term_stat] injection (params.termStats) is not "
+                               "supported by the embedded node; use a term_stat query feature, which computes "
+                               "the same statistics")
     ast = None
+    if lang == "painless" and EXTRA_LOGGING in source:
+        try:
+            parsed = script_statements.parse(source)
+        except ex.ExpressionError as exc:
+            raise illegal_argument(f"script_feature [{feature}]: {exc}; the embedded node evaluates [def m = "
+                                   "params.extra_logging.get(); if (m != null) {{ m.put('key', <expression>); }} "
+                                   "return <expression>]") from None
+        used = [v for node in [parsed.score] + [v for _, v in parsed.extra_logging_values()]
+                for v in ex.variables(node)]
+        bad = next((v.text for v in used if not _supported_var(v)), None)
+        if bad is not None:
+            raise illegal_argument(f"script_feature [{feature}]: [{bad}] is outside the evaluated subset "
+                                   "(params.feature_vector.get('name') and params.name)")
+        return ScriptSpec(lang, source, params, dict(extra), parsed.score, parsed.puts, True)
     if lang == "painless":
         try:
             ast = parse_expression(source, painless=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from opensearchpy.exceptions import NotFoundError
+from opensearchpy.exceptions import NotFoundError, RequestError
 
 from .errors import ClusterStateError
 
@@ -66,13 +67,32 @@ def ensure_alias_name_free(client: Any, alias: str) -> None:
 
 
 def create_version(client: Any, alias: str, body: dict[str, Any]) -> str:
-    """Create the next version ``<alias>-v<max+1>`` with ``body`` (settings + mappings); return its name."""
+    """Create the next version ``<alias>-v<max+1>`` with ``body`` (settings + mappings); return its name.
+
+    The create carries a fresh ``_meta.mmltr.load_id``: when the client retries it after a dropped connection
+    or a timeout whose first try did create the index, the "already exists" answer is recognised as our own
+    index (same id) instead of failing the load; anyone else's index of that name is still refused.
+    """
     ensure_alias_name_free(client, alias)
     existing = list_versions(client, alias)
     name = version_name(alias, (existing[-1].number + 1) if existing else 1)
-    client.indices.create(index=name, body=body)
+    load_id = uuid.uuid4().hex
+    body = {**body, "mappings": {**body.get("mappings", {})}}
+    meta = body["mappings"]["_meta"] = dict(body["mappings"].get("_meta") or {})
+    meta["mmltr"] = {**(meta.get("mmltr") or {}), "load_id": load_id}
+    try:
+        client.indices.create(index=name, body=body)
+    except RequestError as exc:
+        if exc.error != "resource_already_exists_exception" or _load_id(client, name) != load_id:
+            raise
+        log.info("%s: created by an earlier try of this request (its answer was lost)", name)
     log.info("created %s", name)
     return name
+
+
+def _load_id(client: Any, index: str) -> str | None:
+    mapping = client.indices.get_mapping(index=index).get(index, {}).get("mappings", {})
+    return ((mapping.get("_meta") or {}).get("mmltr") or {}).get("load_id")
 
 
 def finalize_version(client: Any, index: str, settings: dict[str, Any]) -> int:
@@ -107,7 +127,13 @@ def swap_alias(client: Any, alias: str, index: str) -> list[str]:
     if index not in previous:
         actions.append({"add": {"index": index, "alias": alias}})
     if actions:
-        client.indices.update_aliases(body={"actions": actions})
+        try:
+            client.indices.update_aliases(body={"actions": actions})
+        except NotFoundError:  # a retry whose first try did swap (its answer lost): the removes now miss
+            if live_indices(client, alias) != [index]:
+                raise
+            log.info("alias %s: the swap to %s had already happened (an earlier try's answer was lost)",
+                     alias, index)
         log.info("alias %s -> %s (was %s)", alias, index, ", ".join(previous) or "nothing")
     return previous
 
@@ -143,7 +169,7 @@ def prune_versions(client: Any, alias: str, keep: int) -> list[str]:
     idle = [v for v in list_versions(client, alias) if not v.live]
     doomed = idle[: max(0, len(idle) - keep)]
     for version in doomed:
-        client.indices.delete(index=version.name)
+        delete_version(client, version.name)  # a 404 on a retried delete means the first try deleted it
         log.info("deleted old version %s", version.name)
     return [v.name for v in doomed]
 

@@ -16,7 +16,8 @@ probability of each fault; the first matching rule applies. Per request, one see
 * ``drop_after``: the node executes the request, then the connection is dropped before the answer (the case
   that makes a client's retry a second execution: idempotence is what survives it);
 
-and independently ``slow`` delays the answer by ``slow_s`` seconds. ``bulk_item`` fails each ``_bulk`` item
+and independently ``slow`` delays the answer by ``slow_s`` seconds. ``max_faults`` stops a rule's request
+faults after that many (``"drop_after": 1, "max_faults": 1``: exactly one lost answer, for tests). ``bulk_item`` fails each ``_bulk`` item
 with that probability (status ``bulk_item_status``, 429 by default): the item is cut out before the node sees
 it and an OpenSearch-shaped error item is put in its place. The draws come from one ``random.Random(seed)``,
 so a single-threaded client sees the same faults on every run. :attr:`FaultInjector.injected` counts them.
@@ -58,6 +59,7 @@ class FaultRule:
     rates: dict[str, float] = field(default_factory=dict)  # "429", "503", "drop", "drop_after", "slow", "bulk_item"
     slow_s: float = 0.05
     bulk_item_status: int = 429
+    max_faults: int | None = None  # the rule stops injecting request faults after this many
 
     def matches(self, method: str, path: str) -> bool:
         return fnmatch.fnmatchcase(method, self.method.upper()) and fnmatch.fnmatchcase(path, self.path)
@@ -82,7 +84,8 @@ class FaultPlan:
         for i, raw in enumerate(spec.get("rules", [])):
             if not isinstance(raw, dict):
                 raise ValueError(f"{source}: rules[{i}] must be an object")
-            known = {"method", "path", "slow_s", "bulk_item_status", "slow", "bulk_item", *_REQUEST_FAULTS}
+            known = {"method", "path", "slow_s", "bulk_item_status", "max_faults", "slow", "bulk_item",
+                     *_REQUEST_FAULTS}
             unknown = sorted(set(raw) - known)
             if unknown:
                 raise ValueError(f"{source}: rules[{i}] has unknown key(s) {unknown}; use {sorted(known)}")
@@ -91,8 +94,10 @@ class FaultPlan:
                     rates.get(k, 0.0) for k in _REQUEST_FAULTS) > 1.0:
                 raise ValueError(f"{source}: rules[{i}]: rates are probabilities (0..1) and 429+503+drop+"
                                  "drop_after must not exceed 1")
+            max_faults = raw.get("max_faults")
             rules.append(FaultRule(str(raw.get("method", "*")), str(raw.get("path", "*")), rates,
-                                   float(raw.get("slow_s", 0.05)), int(raw.get("bulk_item_status", 429))))
+                                   float(raw.get("slow_s", 0.05)), int(raw.get("bulk_item_status", 429)),
+                                   None if max_faults is None else int(max_faults)))
         return cls(int(spec.get("seed", 0)), tuple(rules))
 
     @classmethod
@@ -116,6 +121,7 @@ class FaultInjector:
         self.router = router
         self.plan = plan
         self.injected: Counter[str] = Counter()
+        self._by_rule: Counter[int] = Counter()
         self._random = random.Random(plan.seed)
         self._lock = threading.Lock()
 
@@ -123,6 +129,7 @@ class FaultInjector:
         """Change the faults of a running node (tests turn them on and off between commands)."""
         with self._lock:
             self.plan = plan
+            self._by_rule = Counter()
             self._random = random.Random(plan.seed)
 
     def __getattr__(self, name: str) -> Any:  # add, add_routes, route...: the real router's
@@ -135,7 +142,7 @@ class FaultInjector:
         rule = next((r for r in self.plan.rules if r.matches(method, bare)), None)
         if rule is None:
             return self.router.dispatch(node, method, path, params, body)
-        fault, slow = self._draw(rule)
+        fault, slow = self._draw(rule, self.plan.rules.index(rule))
         if slow:
             time.sleep(rule.slow_s)
         if fault in ("429", "503"):
@@ -153,11 +160,12 @@ class FaultInjector:
             raise DroppedConnection(f"injected fault: connection dropped after [{method} {bare}] ran")
         return response
 
-    def _draw(self, rule: FaultRule) -> tuple[str | None, bool]:
+    def _draw(self, rule: FaultRule, number: int) -> tuple[str | None, bool]:
         with self._lock:
             x, y = self._random.random(), self._random.random()
             fault, edge = None, 0.0
-            for name in _REQUEST_FAULTS:
+            spent = rule.max_faults is not None and self._by_rule[number] >= rule.max_faults
+            for name in () if spent else _REQUEST_FAULTS:
                 edge += rule.rates.get(name, 0.0)
                 if x < edge:
                     fault = name
@@ -165,6 +173,7 @@ class FaultInjector:
             slow = y < rule.rates.get("slow", 0.0)
             if fault:
                 self.injected[fault] += 1
+                self._by_rule[number] += 1
             if slow:
                 self.injected["slow"] += 1
         return fault, slow

@@ -225,3 +225,31 @@ def test_logging_fails_loudly_after_bounded_retries_then_logs_every_row(
         assert len(pd.read_parquet(out)) == len(judged)
     finally:
         holder.close()
+
+
+def test_lost_answers_to_create_swap_and_delete_are_recognised_on_retry(
+    tmp_path: Path, catalogue: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each non-idempotent step of a load runs, loses its answer, and is retried by the transport: the retry
+    of the create finds our own index (by its load id), of the alias swap the swap done, of the prune the
+    version gone; each load completes as if nothing happened."""
+    once = {"drop_after": 1.0, "max_faults": 1}
+    plan = {"rules": [{"method": "PUT", "path": "/items-v*", **once}, {"method": "POST", "path": "/_aliases", **once},
+                      {"method": "DELETE", "path": "/items-v*", **once}]}
+    data_dir = tmp_path / "node"
+    holder, injector = _with_faults(data_dir, plan, monkeypatch)
+    try:
+        load = ("index", "load", str(catalogue), "--text-encoder", "none", "--no-progress", "--keep", "0")
+        first = run_cli(data_dir, *load)
+        assert first.exit_code == 0, first.output
+        assert injector.injected["drop_after"] == 2  # the create and the swap (nothing to prune yet)
+        injector.set_plan(FaultPlan.parse(plan))
+        second = run_cli(data_dir, *load)
+        assert second.exit_code == 0, second.output
+        assert injector.injected["drop_after"] == 5  # + create v2, swap to v2, delete v1
+        assert sorted(holder.indices.get_alias(name="items")) == ["items-v2"]
+        assert not holder.indices.exists(index="items-v1")
+        assert sorted(Run(data_dir, tmp_path).docs()) == [f"p{i:03d}" for i in range(300)]
+    finally:
+        holder.close()
+

@@ -207,6 +207,8 @@ def features_log(obj: Any, judgments_path: Path, alias: str, featureset_name: st
     fields = index_fields(client, alias)
     fs = ensure_featureset(client, alias, fields, featureset_name, store,
                            personal=profiles_path is not None and _personal_default(fields))
+    if to_index:  # a feature named like a reserved field fails now, not after the logging
+        feature_records.mapping(f.name for f in fs.features)
     queries = sorted(set(groups.query.values()))
     console.print(f"{len(judgments):,} judgments, {len(groups.query):,} query groups, featureset {fs.name!r} "
                   f"({len(fs.features)} features)")

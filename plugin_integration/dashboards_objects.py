@@ -2,8 +2,8 @@
 
 Why aggregation-based ``visualization`` objects (not Kibana's ``lens``): they are the one chart format both
 products import (OpenSearch Dashboards forked Kibana 7.10, and Kibana 8 still imports and renders them), so
-one definition serves both flavours; the flavours differ only where the products do (Kibana 8 names a data
-view with ``name``; the import API's XSRF header, :mod:`.dashboards_import`). No ``migrationVersion`` is
+one definition serves both flavours; the flavours differ only where the products do (Kibana 8 data views carry
+a ``name`` and no stored field list; the import API's XSRF header, :mod:`.dashboards_import`). No ``migrationVersion`` is
 written: the objects have the 7.10 shape, and both products migrate an object without one from the start.
 
 Every object id starts with ``mmltr-`` (:data:`ID_PREFIX`) and every chart and the dashboard carry
@@ -223,13 +223,17 @@ class SavedObjects:
 
 
 def _index_pattern(pattern: IndexPattern, flavour: Flavour) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"title": pattern.title,
-                                  "fields": json.dumps(index_pattern_fields(pattern.mapping())),
-                                  "fieldFormatMap": "{}"}
+    """OpenSearch Dashboards stores the field list with the pattern (7.10 behaviour); Kibana 8 data views store
+    ``fields: "[]"`` and read the fields from the cluster each time, and carry a display ``name`` and their
+    other attributes as Kibana 8 exports them."""
+    attributes: dict[str, Any] = {"title": pattern.title, "fieldFormatMap": "{}"}
+    if flavour.key == "kibana":
+        attributes |= {"name": f"mmltr {pattern.title}", "fields": "[]", "fieldAttrs": "{}",
+                       "runtimeFieldMap": "{}", "sourceFilters": "[]", "typeMeta": "{}"}
+    else:
+        attributes["fields"] = json.dumps(index_pattern_fields(pattern.mapping()))
     if pattern.time_field:
         attributes["timeFieldName"] = pattern.time_field
-    if flavour.key == "kibana":
-        attributes["name"] = f"mmltr {pattern.title}"
     return {"type": "index-pattern", "id": pattern.id, "attributes": attributes, "references": []}
 
 

@@ -26,6 +26,14 @@ from .versions import live_indices
 log = logging.getLogger(__name__)
 
 
+
+#: OpenSearch's ``knn_vector`` (``dimension``) and Elasticsearch's ``dense_vector`` (``dims``).
+VECTOR_TYPES = ("knn_vector", "dense_vector")
+
+
+def _dims(mapping: dict[str, Any]) -> Any:
+    return mapping.get("dimension", mapping.get("dims"))
+
 @dataclass(frozen=True)
 class CarryReport:
     source: str | None = None
@@ -55,10 +63,10 @@ class Carrier:
         present = field_mappings(self.client, index)
         for name, body in self.mappings.items():
             mapped = present.get(name)
-            if mapped is not None and mapped.get("dimension") != body.get("dimension"):
+            if mapped is not None and _dims(mapped) != _dims(body):
                 raise ClusterStateError(
-                    f"{index} maps '{name}' with dimension {mapped.get('dimension')}, but the live version "
-                    f"{self.source} holds {body.get('dimension')}-d vectors to carry over; pass --cf-vectors "
+                    f"{index} maps '{name}' with dimension {_dims(mapped)}, but the live version "
+                    f"{self.source} holds {_dims(body)}-d vectors to carry over; pass --cf-vectors "
                     f"with the new vectors, or --no-carry-vectors to load without them"
                 )
         missing = {name: body for name, body in self.mappings.items() if name not in present}
@@ -110,7 +118,7 @@ def plan_carry(client: Any, alias: str, *, written: Iterable[str]) -> Carrier | 
     carried = {
         name: body
         for name, body in field_mappings(client, source).items()
-        if body.get("type") == "knn_vector" and name not in skip
+        if body.get("type") in VECTOR_TYPES and name not in skip
     }
     if not carried:
         return None

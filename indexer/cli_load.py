@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import click
 from rich.console import Console
 
 from plugin_integration.cli_support import EXIT_REJECTED, RejectsFile, friendly_errors
+from plugin_integration.cluster_info import detect
 
 from .bulk import BulkOptions
 from .cache import EmbeddingCache, NullCache
@@ -218,6 +220,7 @@ def load(
             else EmbeddingCache(cache_path or Path(ctx.data_dir) / "embedding-cache.sqlite")
         )
         client = ctx.client()
+        options = replace(options, dialect=detect(client).vectors)  # knn_vector or dense_vector, as the cluster
         try:
             total = None if no_progress else count_rows(catalog, fmt)
             with load_progress(console, enabled=not no_progress, total=total) as progress:

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from plugin_integration.cli_support import EXIT_REJECTED, RejectsFile, friendly_errors
+from plugin_integration.cluster_info import detect
 
 from .cli_common import default_rejects_path
 from .cli_render import status_table, update_summary
@@ -96,14 +97,16 @@ def update_vectors_cmd(
 
     rejects_path = default_rejects_path(ctx.data_dir, f"{alias}-{field_name}", rejects)
     with RejectsFile(rejects_path) as rejects_file:
+        client = ctx.client()
         report = update_vectors(
-            ctx.client(),
+            client,
             alias,
             vectors,
             field_name=field_name,
             spec=VectorSpec(1, space_type, engine),
             normalize=normalize,
             on_reject=rejects_file,
+            dialect=detect(client).vectors,
         )
         for rejected in failure_rejects(report, vectors):
             rejects_file(rejected)

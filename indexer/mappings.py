@@ -3,9 +3,10 @@
 Text fields (``title``, ``description``, ``brand``, ``category``) use one analyzer (``standard`` by
 default, the analyzer the embedded node reproduces bit for bit; ``cjk`` for Chinese/Japanese/Korean
 catalogues) with ``keyword`` sub-fields for exact filters and aggregations. ``attributes`` is stored but
-not indexed (``enabled: false``): free-form columns cannot break the mapping. Vector fields are
-``knn_vector`` with HNSW parameters; ``cf_vector`` may be added later by ``update-vectors``
-(``vector_field_mapping``).
+not indexed (``enabled: false``): free-form columns cannot break the mapping. Vector fields are spelled by
+the cluster's :class:`~.vector_dialect.VectorDialect` (``knn_vector`` with HNSW parameters and ``index.knn`` on
+OpenSearch, ``dense_vector`` with a similarity and HNSW options on Elasticsearch); ``cf_vector`` may be added
+later by ``update-vectors`` (``vector_field_mapping``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from . import schema
 from .errors import IndexerError
+from .vector_dialect import OPENSEARCH, VectorDialect
 
 SPACE_TYPES = ("cosinesimil", "innerproduct", "l2", "l1", "linf")
 ENGINES = ("faiss", "lucene", "nmslib")
@@ -22,7 +24,7 @@ ENGINES = ("faiss", "lucene", "nmslib")
 
 @dataclass(frozen=True)
 class VectorSpec:
-    """One ``knn_vector`` field: dimension, similarity and HNSW build parameters."""
+    """One vector field: dimension, similarity (a k-NN space type) and HNSW build parameters."""
 
     dim: int
     space_type: str = "cosinesimil"
@@ -44,17 +46,8 @@ class VectorSpec:
         if self.m < 2 or self.ef_construction < 2:
             raise IndexerError("HNSW m and ef_construction must be at least 2 (defaults: 16 and 100)")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": "knn_vector",
-            "dimension": self.dim,
-            "method": {
-                "name": "hnsw",
-                "space_type": self.space_type,
-                "engine": self.engine,
-                "parameters": {"m": self.m, "ef_construction": self.ef_construction},
-            },
-        }
+    def to_dict(self, dialect: VectorDialect = OPENSEARCH) -> dict[str, Any]:
+        return dialect.field_mapping(self)
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,7 @@ class MappingOptions:
     analyzer: str = "standard"
     shards: int = 1
     meta: dict[str, Any] = field(default_factory=dict)
+    dialect: VectorDialect = OPENSEARCH
 
 
 def build_mappings(options: MappingOptions) -> dict[str, Any]:
@@ -89,17 +83,18 @@ def build_mappings(options: MappingOptions) -> dict[str, Any]:
     }
     for name, spec in ((schema.TEXT_VECTOR, options.text), (schema.IMAGE_VECTOR, options.image), (schema.CF_VECTOR, options.cf)):
         if spec is not None:
-            properties[name] = spec.to_dict()
+            properties[name] = spec.to_dict(options.dialect)
     mappings: dict[str, Any] = {"dynamic": False, "properties": properties}
     if options.meta:
         mappings["_meta"] = {"mmltr": options.meta}
     return mappings
 
 
-def load_settings(shards: int = 1) -> dict[str, Any]:
+def load_settings(shards: int = 1, dialect: VectorDialect = OPENSEARCH) -> dict[str, Any]:
     """Settings while bulk loading: no refresh and no replicas (each doc written once, no segment churn)."""
     return {
-        "index": {"knn": True, "number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"}
+        "index": {**dialect.index_settings(), "number_of_shards": shards, "number_of_replicas": 0,
+                  "refresh_interval": "-1"}
     }
 
 
@@ -110,12 +105,12 @@ def live_settings(replicas: int, refresh_interval: str = "1s") -> dict[str, Any]
 
 def build_index_body(options: MappingOptions) -> dict[str, Any]:
     """The ``indices.create`` body of a new version."""
-    return {"settings": load_settings(options.shards), "mappings": build_mappings(options)}
+    return {"settings": load_settings(options.shards, options.dialect), "mappings": build_mappings(options)}
 
 
-def vector_field_mapping(field_name: str, spec: VectorSpec) -> dict[str, Any]:
+def vector_field_mapping(field_name: str, spec: VectorSpec, dialect: VectorDialect = OPENSEARCH) -> dict[str, Any]:
     """The ``indices.put_mapping`` body that adds one vector field to an existing index."""
-    return {"properties": {field_name: spec.to_dict()}}
+    return {"properties": {field_name: spec.to_dict(dialect)}}
 
 
 def field_mappings(client: Any, index: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from .encoders.base import Encoder
 from .errors import BulkFailure, ClusterStateError, IndexerError
 from .items import Reject
 from .mappings import MappingOptions, VectorSpec, build_index_body, live_settings
+from .vector_dialect import OPENSEARCH, VectorDialect
 from .schema import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR
 from .stages import Progress, run_stages
 from .update_vectors import failure_rejects, update_vectors
@@ -71,6 +72,8 @@ class LoadOptions:
     cf_vectors: Path | None = None
     carry_vectors: bool = True
     swap: bool = True
+    # how the cluster spells vector fields (ClusterInfo.vectors, chosen by the caller that detected the cluster)
+    dialect: VectorDialect = OPENSEARCH
 
 
 @dataclass
@@ -207,7 +210,8 @@ def _apply_cf(
 ) -> tuple[int, int]:
     """Set CF vectors from ``path`` on the new version; returns (updated, failed or rejected)."""
     spec = options.vectors.spec(1, options.vectors.cf_space_type)
-    cf = update_vectors(client, index, path, spec=spec, bulk_options=options.bulk, on_reject=on_reject)
+    cf = update_vectors(client, index, path, spec=spec, bulk_options=options.bulk, on_reject=on_reject,
+                        dialect=options.dialect)
     for rejected in failure_rejects(cf, path) if on_reject is not None else ():
         on_reject(rejected)
     return cf.updated, len(cf.failed) + cf.rejected
@@ -249,6 +253,7 @@ def _mapping_options(
         cf=vec.spec(vec.cf_dim, vec.cf_space_type) if vec.cf_dim else None,
         analyzer=options.analyzer,
         meta=info,
+        dialect=options.dialect,
     )
 
 

@@ -28,6 +28,7 @@ from .schema import CF_VECTOR
 from .errors import ClusterStateError, IndexerError
 from .items import Reject
 from .mappings import VectorSpec, field_mappings, vector_field_mapping
+from .vector_dialect import OPENSEARCH, VectorDialect
 from .readers import iter_records
 from .versions import live_indices
 
@@ -78,6 +79,7 @@ def update_vectors(
     bulk_options: BulkOptions = BulkOptions(),
     on_reject: Callable[[Reject], None] | None = None,
     on_result: Callable[[bool, int], None] | None = None,
+    dialect: VectorDialect = OPENSEARCH,
 ) -> UpdateReport:
     """Set ``field_name`` on the documents of ``target`` (an alias with one index, or an index) from ``path``.
 
@@ -98,6 +100,7 @@ def update_vectors(
         index,
         field_name,
         VectorSpec(report.dim, base.space_type, base.engine, base.m, base.ef_construction),
+        dialect,
     )
 
     def actions() -> Iterator[dict[str, Any]]:
@@ -188,13 +191,14 @@ def _parse_vector(
     return vector, None
 
 
-def prepare_vector_field(client: Any, target: str, field_name: str, spec: VectorSpec) -> tuple[str, bool]:
+def prepare_vector_field(client: Any, target: str, field_name: str, spec: VectorSpec,
+                         dialect: VectorDialect = OPENSEARCH) -> tuple[str, bool]:
     """The concrete index behind ``target`` (an alias with one index, or an index), with ``field_name`` mapped
     as a ``knn_vector`` of ``spec.dim``: added when missing, an error naming both dimensions when mapped
     otherwise. Returns ``(index, mapping_added)``; for writers that build their own update actions (the
     ``profiles`` CLI) and send them with :func:`indexer.bulk.bulk_write`."""
     index = _concrete_index(client, target)
-    return index, _ensure_mapping(client, index, field_name, spec)
+    return index, _ensure_mapping(client, index, field_name, spec, dialect)
 
 
 def _concrete_index(client: Any, target: str) -> str:
@@ -213,16 +217,17 @@ def _concrete_index(client: Any, target: str) -> str:
     )
 
 
-def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec) -> bool:
+def _ensure_mapping(client: Any, index: str, field_name: str, spec: VectorSpec,
+                    dialect: VectorDialect = OPENSEARCH) -> bool:
     existing = field_mappings(client, index).get(field_name)
     if existing is not None:
-        if existing.get("type") != "knn_vector" or int(existing.get("dimension", -1)) != spec.dim:
+        if dialect.mapped_dimension(existing) != spec.dim:
             raise ClusterStateError(
                 f"{index}: field '{field_name}' is mapped as {existing.get('type')} with dimension "
-                f"{existing.get('dimension')}, but the vectors have {spec.dim}; load a new version with "
-                f"--cf-dim {spec.dim} (or use another --field)"
+                f"{existing.get('dimension', existing.get('dims'))}, but the vectors have {spec.dim}; load a new "
+                f"version with --cf-dim {spec.dim} (or use another --field)"
             )
         return False
-    client.indices.put_mapping(index=index, body=vector_field_mapping(field_name, spec))
+    client.indices.put_mapping(index=index, body=vector_field_mapping(field_name, spec, dialect))
     log.info("%s: added mapping for %s (%d-d %s)", index, field_name, spec.dim, spec.space_type)
     return True

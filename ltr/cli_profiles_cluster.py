@@ -22,6 +22,7 @@ from indexer.items import Reject as ItemReject
 from indexer.mappings import VectorSpec
 from indexer.schema import BRAND, CATEGORY, CF_VECTOR, ID, PRICE
 from indexer.update_vectors import prepare_vector_field
+from plugin_integration.cluster_info import detect
 
 from .cli_render import console
 from .profiles.model import ItemVectors, UserProfiles
@@ -113,7 +114,8 @@ def write_profiles_index(client: Any, profiles: UserProfiles, index: str) -> Bul
 def write_cf_vectors(client: Any, items: ItemVectors, alias: str, all_item_ids: Iterable[str]) -> BulkReport:
     """Set the CF vector of every item behind ``alias`` (the default vector for items the model never saw),
     after checking (or adding) the field's ``knn_vector`` mapping; refresh."""
-    index, _ = prepare_vector_field(client, alias, CF_VECTOR, VectorSpec(items.dim, space_type="innerproduct"))
+    index, _ = prepare_vector_field(client, alias, CF_VECTOR, VectorSpec(items.dim, space_type="innerproduct"),
+                                    detect(client).vectors)
     report = bulk_write(client, cf_update_actions(items, index, all_item_ids))
     client.indices.refresh(index=alias)
     return report

@@ -33,6 +33,7 @@ from . import featuresets as fs_mod
 from . import params as P
 from . import store as store_mod
 from .cli_support import friendly_errors
+from .cluster_info import detect
 from .errors import ClusterError
 from .feature_logging import LoggedFeatures, log_features
 from .fused_featureset import (CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR, IndexFields, fused_featureset, fused_specs,
@@ -78,7 +79,7 @@ def featureset_init(obj: Any, alias: str, output: Path, name: str | None, person
     fields = index_fields(obj.client(), alias)
     personal = _personal_default(fields) if personal is None else personal
     name = name or default_featureset_name(alias)
-    specs = fused_specs(fields, personal)
+    specs = fused_specs(fields, personal, detect(obj.client()).flavour)
     output.write_text(specs_yaml(name, specs, fields), encoding="utf-8")
     click.echo(f"wrote featureset {name!r} ({len(specs)} features"
                f"{', personal' if personal else ''}) for {fields.index} to {output}")
@@ -89,7 +90,7 @@ def ensure_featureset(client: Any, alias: str, fields: IndexFields, name: str | 
     """The named stored featureset; without a name, the alias's default fused one (created if absent)."""
     if name is not None:
         return fs_mod.fetch(client, name, store)
-    default = fused_featureset(fields, default_featureset_name(alias), personal)
+    default = fused_featureset(fields, default_featureset_name(alias), personal, detect(client).flavour)
     store_mod.ensure_store(client, store)
     try:
         return fs_mod.fetch(client, default.name, store)

@@ -13,6 +13,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from indexer.vector_dialect import VectorDialect, dialect_for
+
 from .errors import ClusterError, translated
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,11 @@ class ClusterInfo:
         if self.flavour == "elasticsearch":
             return True
         return any(c in self.plugins for c in KNN_COMPONENTS)
+
+    @property
+    def vectors(self) -> VectorDialect:
+        """How this cluster spells vector fields, the first stage's ``knn`` clause and exact vector scores."""
+        return dialect_for(self.flavour)
 
     def require_ltr(self) -> ClusterInfo:
         if not self.has_ltr:

@@ -23,6 +23,7 @@ from ltr.evaluation import (DEFAULT_THRESHOLD, Evaluation, PairedTest, Qrels, Ru
 from ltr.world import SimulatedSearches, World
 
 from . import evaluation_runs as er
+from .cluster_info import detect
 from .cli_features import query_vectors, user_contexts
 from .featuresets import FeatureSet
 from .fused_featureset import index_fields
@@ -98,15 +99,17 @@ def evaluate_truth(client: Any, alias: str, world: World, period: SimulatedSearc
     queries = sorted(set(groups.query.values()))
     text, image = query_vectors(client, alias, fields, featureset, queries, None)
     contexts: dict[str, QueryContext] = build_contexts(groups, text, image, user_contexts(profiles_path, fields))
-    candidates = er.first_stage_top(client, alias, contexts, window)
+    flavour = detect(client).flavour  # the knn and exact-vector syntax of the cluster
+    candidates = er.first_stage_top(client, alias, contexts, window, flavour)
     grades = {k: {**{d: 0 for d in candidates.get(k, {})}, **groups.grades[k]} for k in contexts}
     qrels = Qrels(grades)
     bm25 = er.top_scores(client, alias, {k: er.bm25_query(c.keywords) for k, c in contexts.items()}, depth)
-    dense = er.top_scores(client, alias, {k: er.cosine_query(c.text_vector) for k, c in contexts.items()}, depth)
+    dense = er.top_scores(client, alias, {k: er.cosine_query(c.text_vector, flavour=flavour)
+                                            for k, c in contexts.items()}, depth)
     runs: dict[str, Run] = {"bm25": Run.from_scores(bm25), "hybrid": hybrid.fused_run(bm25, dense, HYBRID_WEIGHT)}
     for ranker in ("ltr_nonpersonal", "ltr"):
         runs[ranker] = Run.from_scores(er.served_top(client, alias, contexts, models[ranker], k=depth,
-                                                     window=window))
+                                                     window=window, flavour=flavour))
     keys = qrels.evaluated_queries(DEFAULT_THRESHOLD)
     per_query = {name: evaluate_run(runs[name], qrels, protocol="retrieval", queries=keys) for name in RANKERS}
     evaluation = summarize(per_query, protocol="retrieval")

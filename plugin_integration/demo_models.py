@@ -27,6 +27,7 @@ from . import served_models
 from . import store as store_mod
 from .evaluation_runs import first_stage_top
 from .cli_features import feature_frame, query_vectors, user_contexts
+from .cluster_info import detect
 from .feature_logging import log_features
 from .fused_featureset import fused_featureset, index_fields
 from .judged_contexts import JudgedGroups, build_contexts, group_key
@@ -70,7 +71,8 @@ def push_featuresets(client: Any, alias: str) -> tuple[fs_mod.FeatureSet, fs_mod
     """The fused featureset of the index's fields with personal features, and the one without them."""
     fields = index_fields(client, alias)
     store_mod.ensure_store(client, None)
-    sets = (fused_featureset(fields, PERSONAL_SET, True), fused_featureset(fields, PLAIN_SET, False))
+    flavour = detect(client).flavour
+    sets = (fused_featureset(fields, PERSONAL_SET, True, flavour), fused_featureset(fields, PLAIN_SET, False, flavour))
     for fs in sets:
         fs_mod.push(client, fs, replace=True)
     return sets
@@ -89,7 +91,7 @@ def train_models(client: Any, alias: str, data_dir: Path, judgments_path: Path, 
     text, image = query_vectors(client, alias, fields, personal, sorted(set(groups.query.values())), None)
     contexts = build_contexts(groups, text, image, user_contexts(profiles_path, fields))
     judged = sum(len(g) for g in groups.grades.values())
-    candidates = first_stage_top(client, alias, contexts, candidate_window)
+    candidates = first_stage_top(client, alias, contexts, candidate_window, detect(client).flavour)
     for key, found in candidates.items():  # what the model must push down is what the first stage brings
         groups.grades[key] = {**dict.fromkeys(found, 0), **groups.grades[key]}
     logged = log_features(client, alias, personal, contexts, groups.doc_ids())

@@ -36,6 +36,7 @@ from ltr.sessions import DEFAULT_MAX_RANK, per_user_sessions
 from ltr.types import InteractionKind
 from ltr.world import SimulatedSearches, World, generate_world, simulate_searches
 
+from .cluster_info import detect
 from .simulated_traffic import ClusterRanker
 
 ALIAS = "demo-items"
@@ -114,7 +115,8 @@ def index_world(client: Any, world_dir: Path, data_dir: Path, *, image_encoder: 
     cache = EmbeddingCache(data_dir / "embedding-cache.sqlite")
     try:
         report = load_catalog(client, world_dir / "catalog.jsonl", text_encoder=text, image_encoder=image,
-                              cache=cache, options=LoadOptions(alias=ALIAS, images_dir=world_dir),
+                              cache=cache, options=LoadOptions(alias=ALIAS, images_dir=world_dir,
+                                                  dialect=detect(client).vectors),
                               progress=progress,
                               meta={"text_encoder_spec": TEXT_ENCODER, "image_encoder_spec": image_encoder})
     finally:

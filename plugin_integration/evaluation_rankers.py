@@ -98,8 +98,9 @@ def build(plan: Plan) -> Rankers:
         dense = None
         if plan.dense:
             plan.progress("dense: exact cosine on each judged pool")
-            dense = er.pool_scores(plan.client, plan.alias, {k: er.cosine_query(contexts[k].text_vector)
-                                                             for k in pools}, pools, **kw)
+            dense = er.pool_scores(plan.client, plan.alias,
+                                   {k: er.cosine_query(contexts[k].text_vector, flavour=plan.flavour) for k in pools},
+                                   pools, **kw)
     else:
         plan.progress(f"bm25: multi_match top {plan.depth} of the index")
         bm25 = er.top_scores(plan.client, plan.alias, {k: er.bm25_query(c.keywords) for k, c in contexts.items()},
@@ -107,7 +108,7 @@ def build(plan: Plan) -> Rankers:
         dense = None
         if plan.dense:
             plan.progress(f"dense: exact cosine top {plan.depth} of the index")
-            dense = er.top_scores(plan.client, plan.alias, {k: er.cosine_query(c.text_vector)
+            dense = er.top_scores(plan.client, plan.alias, {k: er.cosine_query(c.text_vector, flavour=plan.flavour)
                                                             for k, c in contexts.items()}, plan.depth, **kw)
     out.runs["bm25"] = Run.from_scores(bm25)
     if dense is not None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from indexer.vector_dialect import dialect_for
+
 from .errors import ClusterError, from_body, translated
 from .ltr_api import is_opensearch_client
 from .params import QueryContext
@@ -35,11 +37,10 @@ def bm25_query(keywords: str, fields: Sequence[str] = DEFAULT_FIELDS) -> dict[st
 
 
 def cosine_query(vector: Sequence[float], field: str = DEFAULT_VECTOR_FIELD,
-                 space_type: str = "cosinesimil") -> dict[str, Any]:
-    """Exact ``knn_score`` of every document that has ``field`` (what the ``knn_text`` feature computes)."""
-    return {"script_score": {"query": {"exists": {"field": field}}, "script": {
-        "lang": "knn", "source": "knn_score",
-        "params": {"field": field, "query_value": [float(x) for x in vector], "space_type": space_type}}}}
+                 space_type: str = "cosinesimil", flavour: str = "opensearch") -> dict[str, Any]:
+    """The exact vector score of every document that has ``field`` (what the ``knn_text`` feature computes), in
+    the flavour's syntax (``knn_score`` on OpenSearch, painless ``cosineSimilarity`` on Elasticsearch)."""
+    return dialect_for(flavour).exact_query(field, vector, space_type)
 
 
 def model_query(context: QueryContext, model: str, store: str | None = None, base: BaseClause | None = None,

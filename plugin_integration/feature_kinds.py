@@ -24,16 +24,24 @@ field_value   ``field_value_factor`` with ``modifier`` (``log1p``: log10(1 + x))
 ============  ==========================================================================  ==================
 
 The param names (``keywords``, ``query_text_vector``, ...) are the vocabulary of :mod:`.params`.
+
+A ``vector`` feature is written in the cluster's syntax: its ``flavour`` option (``opensearch`` when absent;
+``featureset init`` writes ``elasticsearch`` for an Elasticsearch cluster, from ``ClusterInfo.vectors``) picks the
+:class:`~indexer.vector_dialect.VectorDialect`: ``knn_score`` on OpenSearch, a painless ``cosineSimilarity`` /
+``dotProduct`` script on Elasticsearch, with the same values (see the dialect's table).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from indexer.vector_dialect import dialect_for
+
 from . import params as P
 
 KINDS = ("bm25", "vector", "affinity", "decay", "field_value")
 VECTOR_SPACES = ("cosinesimil", "innerproduct", "l2")
+FLAVOURS = ("opensearch", "elasticsearch")
 MODIFIERS = ("none", "log", "log1p", "log2p", "ln", "ln1p", "ln2p", "square", "sqrt", "reciprocal")
 
 
@@ -91,11 +99,10 @@ def _bm25(spec: FeatureSpec) -> tuple[Any, tuple[str, ...]]:
 def _vector(spec: FeatureSpec) -> tuple[Any, tuple[str, ...]]:
     param = spec.option("param")
     space = spec.option("space_type", "cosinesimil", VECTOR_SPACES)
+    flavour = spec.option("flavour", "opensearch", FLAVOURS)
     # A JSON string template: the vector param is injected as JSON with {{#toJson}}, which a query object
     # cannot carry. Only documents with the vector run the script (the ``exists`` query).
-    inner = ('{"script_score":{"query":{"exists":{"field":"%s"}},"script":{"lang":"knn","source":"knn_score",'
-             '"params":{"field":"%s","query_value":{{#toJson}}%s{{/toJson}},"space_type":"%s"}}}}'
-             % (spec.field, spec.field, param, space))
+    inner = dialect_for(flavour).exact_score(spec.field, param, space)
     return ('{"bool":{"should":[{"constant_score":{"filter":{"match_all":{}},"boost":0.0}},%s]}}' % inner,
             (param,))
 

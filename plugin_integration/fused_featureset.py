@@ -63,30 +63,31 @@ def index_fields(client: Any, alias: str) -> IndexFields:
     return IndexFields.from_mapping(index, body[index].get("mappings") or {})
 
 
-def fused_specs(fields: IndexFields, personal: bool) -> list[FeatureSpec]:
-    """DESIGN §5's features for ``fields``: only those whose document fields exist."""
+def fused_specs(fields: IndexFields, personal: bool, flavour: str = "opensearch") -> list[FeatureSpec]:
+    """DESIGN §5's features for ``fields``: only those whose document fields exist. ``flavour``
+    (``ClusterInfo.flavour``) is recorded on the vector features, whose syntax it chooses."""
+    where = {} if flavour == "opensearch" else {"flavour": flavour}
+
+    def vector(name: str, field_name: str, param: str, space: str) -> FeatureSpec:
+        return FeatureSpec(name, "vector", field_name, {"param": param, "space_type": space, **where})
+
     specs = [FeatureSpec(f"bm25_{name}", "bm25", name) for name in schema.TEXT_FIELDS if name in fields.text]
     if TEXT_VECTOR in fields.vectors:
-        specs.append(FeatureSpec("knn_text", "vector", TEXT_VECTOR,
-                                 {"param": P.QUERY_TEXT_VECTOR, "space_type": "cosinesimil"}))
+        specs.append(vector("knn_text", TEXT_VECTOR, P.QUERY_TEXT_VECTOR, "cosinesimil"))
     if IMAGE_VECTOR in fields.vectors:
-        specs.append(FeatureSpec("knn_image", "vector", IMAGE_VECTOR,
-                                 {"param": P.QUERY_IMAGE_VECTOR, "space_type": "cosinesimil"}))
+        specs.append(vector("knn_image", IMAGE_VECTOR, P.QUERY_IMAGE_VECTOR, "cosinesimil"))
     if personal:
         if CF_VECTOR in fields.vectors:
-            specs.append(FeatureSpec("cf_score", "vector", CF_VECTOR,
-                                     {"param": P.USER_CF_VECTOR, "space_type": "innerproduct"}))
+            specs.append(vector("cf_score", CF_VECTOR, P.USER_CF_VECTOR, "innerproduct"))
         if P.CATEGORY_FIELD in fields.keywords:
             specs.append(FeatureSpec("affinity_category", "affinity", P.CATEGORY_FIELD,
                                      {"param": P.CATEGORY_AFFINITY}))
         if P.BRAND_FIELD in fields.keywords:
             specs.append(FeatureSpec("affinity_brand", "affinity", P.BRAND_FIELD, {"param": P.BRAND_AFFINITY}))
         if IMAGE_VECTOR in fields.vectors:
-            specs.append(FeatureSpec("taste_image", "vector", IMAGE_VECTOR,
-                                     {"param": P.USER_IMAGE_TASTE, "space_type": "innerproduct"}))
+            specs.append(vector("taste_image", IMAGE_VECTOR, P.USER_IMAGE_TASTE, "innerproduct"))
         if TEXT_VECTOR in fields.vectors:
-            specs.append(FeatureSpec("taste_text", "vector", TEXT_VECTOR,
-                                     {"param": P.USER_TEXT_TASTE, "space_type": "innerproduct"}))
+            specs.append(vector("taste_text", TEXT_VECTOR, P.USER_TEXT_TASTE, "innerproduct"))
         if schema.PRICE in fields.numeric:
             specs.append(FeatureSpec("price_fit", "decay", schema.PRICE,
                                      {"origin": P.PRICE_CENTRE, "scale": P.PRICE_SCALE}))
@@ -103,8 +104,8 @@ def render(name: str, specs: list[FeatureSpec]) -> FeatureSet:
     return FeatureSet(name, tuple(features)).validate()
 
 
-def fused_featureset(fields: IndexFields, name: str, personal: bool) -> FeatureSet:
-    return render(name, fused_specs(fields, personal))
+def fused_featureset(fields: IndexFields, name: str, personal: bool, flavour: str = "opensearch") -> FeatureSet:
+    return render(name, fused_specs(fields, personal, flavour))
 
 
 def specs_yaml(name: str, specs: list[FeatureSpec], fields: IndexFields) -> str:

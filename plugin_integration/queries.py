@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from indexer.schema import BRAND, CATEGORY, DESCRIPTION, TEXT_VECTOR, TITLE
+from indexer.vector_dialect import dialect_for
 
 #: The items-index text fields BM25 searches (title boosted), and the vector field the ``knn`` clause uses.
 DEFAULT_FIELDS = (f"{TITLE}^2", DESCRIPTION, BRAND, CATEGORY)
@@ -24,19 +25,15 @@ def first_stage(keywords: str, text_vector: Sequence[float] | None = None, field
     """BM25 ``multi_match`` OR approximate ``knn`` on the text vector, as one ``bool.should``.
 
     Not the ``hybrid`` query: OpenSearch would rescore each hybrid sub-query separately, before normalisation,
-    which is not what an LTR rescorer expects (ltr-plugin.md §4.5). ``flavour`` picks the ``knn`` syntax
-    (``ClusterInfo.flavour``): the k-NN plugin's on OpenSearch, the ``dense_vector`` one on Elasticsearch.
+    which is not what an LTR rescorer expects (ltr-plugin.md §4.5). ``flavour`` (``ClusterInfo.flavour``) picks
+    the ``knn`` syntax through its :class:`~indexer.vector_dialect.VectorDialect`: the k-NN plugin's on
+    OpenSearch, the ``dense_vector`` one on Elasticsearch.
     """
     should: list[dict[str, Any]] = [{"multi_match": {"query": keywords, "fields": list(fields)}}]
     if text_vector is not None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        vector = [float(x) for x in text_vector]
-        if flavour == "elasticsearch":
-            should.append({"knn": {"field": vector_field, "query_vector": vector, "k": int(k),
-                                   "num_candidates": max(int(k), 100)}})
-        else:
-            should.append({"knn": {vector_field: {"vector": vector, "k": int(k)}}})
+        should.append(dialect_for(flavour).knn_clause(vector_field, text_vector, k))
     return {"bool": {"should": should}}
 
 

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .cluster_info import detect
 from .errors import translated
 from .queries import first_stage
 
@@ -19,7 +20,8 @@ DEFAULT_FEEDBACK_HITS = 10
 def mean_hit_vector(client: Any, alias: str, keywords: str, text_vector: Sequence[float] | None, field: str,
                     k: int = DEFAULT_FEEDBACK_HITS) -> tuple[float, ...] | None:
     """The unit mean of ``field`` over the top ``k`` first-stage hits that have it; None when none has."""
-    body = {"size": k, "query": first_stage(keywords, text_vector, k=k), "_source": [field]}
+    body = {"size": k, "query": first_stage(keywords, text_vector, k=k, flavour=detect(client).flavour),
+            "_source": [field]}
     with translated(f"check the alias {alias!r}"):
         response = client.search(index=alias, body=body)
     response = getattr(response, "body", response)

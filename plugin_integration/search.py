@@ -19,6 +19,7 @@ from indexer.query_encoders import QueryEncoders
 
 from . import models as models_mod
 from . import served_models
+from .cluster_info import detect
 from .errors import translated
 from .fused_featureset import CF_VECTOR, IMAGE_VECTOR, TEXT_VECTOR, IndexFields, index_fields
 from .params import QUERY_IMAGE_VECTOR, QueryContext, UserContext
@@ -75,6 +76,7 @@ class Searcher:
         self.data_dir = data_dir
         self.alias = alias
         self.fields: IndexFields = index_fields(client, alias)
+        self.flavour = detect(client).flavour  # the knn syntax of the first stage
         self.encoders = encoders if encoders is not None else QueryEncoders.for_index(self.fields.meta)
         self.profiles = StoredProfiles(client, users_index)
         self.store = store
@@ -107,7 +109,7 @@ class Searcher:
                *, window: int = DEFAULT_WINDOW, explain: bool = False) -> list[Hit]:
         context = self.context(query, user, model)
         body = search_body(context, model=model, k=k, window=window, explain=explain and model is not None,
-                           store=self.store, base=self.base_of(model))
+                           store=self.store, base=self.base_of(model), flavour=self.flavour)
         with translated(f"check the alias {self.alias!r}" + (f" and the model {model!r} (mmltr model list)"
                                                              if model else "")):
             response = self.client.search(index=self.alias, body=body)

@@ -131,11 +131,12 @@ class ClusterRanker:
             elif self.ranker == "hybrid":
                 vector = self.encoders.text_vectors([text])[0]  # type: ignore[index]
                 bodies[name + "b"] = top_body(bm25_query(text), self.window)
-                bodies[name + "d"] = top_body(cosine_query(vector), self.window)
+                bodies[name + "d"] = top_body(cosine_query(vector, flavour=self.searcher.flavour), self.window)
             else:
                 context = self.searcher.context(text, user_id, self.model)
                 bodies[name] = {**search_body(context, model=self.model, k=self.k, window=self.window,
-                                              store=self.store, base=self.base), "_source": False}
+                                              store=self.store, base=self.base, flavour=self.searcher.flavour),
+                                "_source": False}
         found = run_searches(self.client, self.alias, bodies, batch_size=self.batch_size)
         self.searches += len(bodies)
         if self.ranker == "hybrid":

@@ -2,8 +2,10 @@
 
 ``index load`` (hashing text encoder) -> ``featureset init`` -> ``features log`` -> ``train`` -> ``model
 upload`` -> ``model verify`` -> ``search``, on the judged documents of 30 Icecat queries plus 100 unjudged
-products. The loop runs once per module; each test checks one step's files and numbers, and that serving
-computes what was logged and scores what LightGBM predicts.
+products. The loop runs once per flavour of the embedded node (OpenSearch with the k-NN and LTR plugins;
+Elasticsearch 8 with the o19s plugin, where mmltr writes ``dense_vector`` fields, ES ``knn`` clauses and painless
+vector features); each test checks one step's files and numbers, and that serving computes what was logged and
+scores what LightGBM predicts, with the same expectations on both flavours.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Loop:
     judgments: pd.DataFrame  # the real judged rows (every document indexed)
     outputs: dict[str, Result] = field(default_factory=dict)
     model: str = ""
+    flavour: str = "opensearch"
 
     def run(self, *args: str, ok: bool = True) -> Result:
         result = run_cli(self.data_dir, *args)
@@ -79,10 +82,13 @@ def _subset(root: Path) -> pd.DataFrame:
     return icecat_subset(root, N_QUERIES, N_OTHERS, extra=fake)
 
 
-@pytest.fixture(scope="module")
-def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
+@pytest.fixture(scope="module", params=["opensearch", "elasticsearch"])
+def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     root = tmp_path_factory.mktemp("icecat_loop")
-    state = Loop(root, root / "node", _subset(root))
+    state = Loop(root, root / "node", _subset(root), flavour=request.param)
+    created = make_client(None, state.data_dir, node_options={"distribution": request.param})
+    created.info()  # the data directory now remembers its distribution; the CLI opens it as that
+    created.close()
     o = state.outputs
     o["load"] = state.run(
         "index", "load", str(root / "catalog.jsonl"), "--text-encoder", "hashing:64", "--no-progress"
@@ -121,7 +127,13 @@ def test_featureset_init_writes_the_fields_the_index_has(loop: Loop) -> None:
         assert feature["field"] in mapping, feature
     knn = next(f for f in spec["features"] if f["name"] == "knn_text")
     assert (knn["param"], knn["space_type"]) == ("query_text_vector", "cosinesimil")
-    assert mapping["text_vector"]["dimension"] == 64
+    if loop.flavour == "elasticsearch":  # what Elasticsearch accepts: dense_vector, no index.knn
+        assert mapping["text_vector"] == {"type": "dense_vector", "dims": 64, "index": True, "similarity": "cosine",
+                                          "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}}
+        assert knn["flavour"] == "elasticsearch"
+    else:
+        assert mapping["text_vector"]["type"] == "knn_vector" and mapping["text_vector"]["dimension"] == 64
+        assert "flavour" not in knn
     # features log created the stored featureset from the same fields: the YAML describes exactly it
     assert "no differences" in loop.run("featureset", "diff", str(loop.path("fs.yaml"))).output
 

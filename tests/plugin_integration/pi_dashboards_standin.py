@@ -77,8 +77,9 @@ def _handler(state: Standin) -> type[BaseHTTPRequestHandler]:
             if not self._authorised():
                 return
             if self.headers.get(state.xsrf) is None:
+                article = "the" if state.product == "opensearch" else "a"  # each product's own wording
                 self._send(400, {"statusCode": 400, "error": "Bad Request",
-                                 "message": f"Request must contain a {state.xsrf} header."})
+                                 "message": f"Request must contain {article} {state.xsrf} header."})
                 return
             url = urlparse(self.path)
             if url.path == "/api/saved_objects/_bulk_get":

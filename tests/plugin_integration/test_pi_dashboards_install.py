@@ -143,3 +143,10 @@ def test_pointing_install_at_the_embedded_node_says_it_is_a_cluster(tmp_path: Pa
         release_node(node)
     assert result.exit_code == 1 and "answers like a search cluster" in result.output
     assert "http://localhost:5601" in result.output and "docker/" in result.output
+
+
+def test_the_wrong_flavour_is_refused_by_the_xsrf_check(standin: Standin) -> None:
+    """Kibana's objects sent to OpenSearch Dashboards carry kbn-xsrf, which Dashboards does not accept."""
+    result = install(standin.url, "--flavour", "kibana")
+    assert result.exit_code == 1 and "Request must contain the osd-xsrf header" in result.output
+    assert not standin.store

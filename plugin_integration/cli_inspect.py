@@ -45,7 +45,8 @@ def build_page(obj: Any, *, alias: str | None = None, images_dir: Path | None = 
         raise ValueError(f"--images-dir {images_dir}: not a folder; give the folder the catalogue's image paths "
                          "are relative to (index load --images-dir)")
     folder = images_dir.resolve() if images_dir is not None else default_images_dir(index_fields(client, alias).meta)
-    inspector = Inspector(client, alias, store=store, hybrid_weight=hybrid_weight, window=window)
+    inspector = Inspector(client, alias, store=store, data_dir=Path(obj.data_dir), hybrid_weight=hybrid_weight,
+                          window=window)
     data = PageData(Path(obj.data_dir), folder, latest_report(Path(obj.data_dir), report),
                     stored_users(client, users_index))
     return create_app(inspector, data), inspector, data

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import models as models_mod
@@ -86,6 +87,7 @@ class Inspector:
     client: Any
     alias: str = "items"
     store: str | None = None
+    data_dir: Path | None = None  # model upload's local records: a model trained with a base score serves with it
     hybrid_weight: float = 0.5
     window: int = 100
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -95,10 +97,10 @@ class Inspector:
 
     def __post_init__(self) -> None:
         self._baselines["bm25"] = ClusterRanker(self.client, self.alias, "bm25", window=self.window,
-                                                store=self.store)
+                                                store=self.store, data_dir=self.data_dir)
         try:
             hybrid = ClusterRanker(self.client, self.alias, "hybrid", window=self.window, store=self.store,
-                                   hybrid_weight=self.hybrid_weight)
+                                   hybrid_weight=self.hybrid_weight, data_dir=self.data_dir)
         except ValueError as exc:  # no text vector or encoder: the page offers bm25 and the models
             self.notes.append(str(exc).replace("--ranker hybrid", "hybrid"))
             log.info("no hybrid ranker: %s", exc)
@@ -106,7 +108,7 @@ class Inspector:
             self._baselines["hybrid"] = hybrid
             self._searcher = hybrid.searcher  # the same loaded encoders for the models' query vectors
         if self._searcher is None:
-            self._searcher = Searcher(self.client, self.alias, store=self.store)
+            self._searcher = Searcher(self.client, self.alias, store=self.store, data_dir=self.data_dir)
 
     @property
     def searcher(self) -> Searcher:
@@ -127,7 +129,7 @@ class Inspector:
         if name not in self._baselines:
             try:
                 self._baselines[name] = ClusterRanker(self.client, self.alias, name, window=self.window,
-                                                      store=self.store)
+                                                      store=self.store, data_dir=self.data_dir)
             except ValueError as exc:
                 raise UnknownRanker(str(exc).replace("--ranker", "ranker")) from None
         return self._baselines[name]

@@ -4,21 +4,25 @@
 The tiny world (600 items with PNG images, 40 users) is indexed with the hashing text encoder (no model to load)
 and the classical image encoder; 1,500 bm25 searches give the training clicks; per-user judgments and profiles
 (the ``users`` index, CF vectors on the items) follow; then the demo's two models (with and without personal
-features) are trained, uploaded with their local LightGBM copies, and verified. About 25 s on two cores, built
+features) are trained, uploaded with their local LightGBM copies, and verified; a third model goes through the
+CLI (``features log``, ``train`` with its default base score, ``model upload``). About 45 s on two cores, built
 once per session for the API and the browser tests.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from click.testing import CliRunner
 
 from indexer.encoders.base import load_encoder
 from indexer.pipeline import LoadOptions, load_catalog
 from ltr.world import World, generate_world
 from plugin_integration import demo_models as dm
 from plugin_integration import demo_pipeline as dp
-from plugin_integration.cli import CliContext
+from plugin_integration.cli import CliContext, main
 from plugin_integration.client import make_client
 
 TEXT_ENCODER = "hashing:64"
@@ -32,8 +36,9 @@ class InspectWorld:
     client: Any
     world: World
     world_dir: Path
-    personal: str  # the uploaded personal model
+    personal: str  # the uploaded personal model (plain trees)
     plain: str     # the uploaded model without personal features
+    based: str     # a personal model trained as `mmltr train` does by default: trees boosting from a base score
     report: Path
 
     def context(self) -> CliContext:
@@ -56,11 +61,28 @@ def build_world(root: Path) -> InspectWorld:
     models = dm.train_models(client, dp.ALIAS, data_dir, users.judgments_path, users.profiles_path, root,
                              candidate_window=20)
     assert models.personal.verified and models.plain.verified
+    based = _cli_model(data_dir, root, users.judgments_path, users.profiles_path)
     report = data_dir / "demo" / "tiny" / "report" / "report.html"  # where mmltr demo writes its report
     report.parent.mkdir(parents=True)
     report.write_text(f"<!doctype html><html><head><title>mmltr evaluation</title></head><body><h1>NDCG@10</h1>"
                       f"<p id='marker'>{REPORT_MARKER}</p></body></html>", encoding="utf-8")
-    return InspectWorld(root, data_dir, client, world, world_dir, models.personal.name, models.plain.name, report)
+    return InspectWorld(root, data_dir, client, world, world_dir, models.personal.name, models.plain.name, based,
+                        report)
+
+
+def _cli_model(data_dir: Path, root: Path, judgments: Path, profiles: Path) -> str:
+    """``features log`` -> ``train`` (``--base auto``, the default) -> ``model upload``, in process (~20 s)."""
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("features", "log", str(judgments), "--alias", dp.ALIAS, "--featureset", dm.PERSONAL_SET,
+        "--profiles", str(profiles), "-o", str(root / "features.parquet"))
+    run("train", str(root / "features.parquet"), "-o", str(root / "model-base"), "--folds", "2")
+    uploaded = re.search(r"uploaded model '([^']+)'", run("model", "upload", str(root / "model-base")))
+    assert uploaded is not None
+    return uploaded.group(1)
 
 
 def personal_pair(client: Any, world: World, model: str) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pi_inspect_world import REPORT_MARKER, InspectWorld, personal_pair
 
+from plugin_integration import served_models
 from plugin_integration.cli import main
 from plugin_integration.cli_inspect import bind, build_page
 
@@ -36,11 +37,12 @@ def test_options_offer_baselines_every_model_and_the_stored_users(page: Any, ins
     options = page.get("/api/options").get_json()
     assert options["alias"] == "demo-items"
     rankers = {r["name"]: r for r in options["rankers"]}
-    assert list(rankers) == ["bm25", "hybrid", inspect_world.personal, inspect_world.plain]
-    assert rankers[inspect_world.personal]["personal"] and rankers[inspect_world.personal]["model"]
+    models = sorted([inspect_world.personal, inspect_world.based, inspect_world.plain])  # by name: by age
+    assert list(rankers) == ["bm25", "hybrid", *models]
+    assert all(rankers[m]["personal"] and rankers[m]["model"] for m in (inspect_world.personal, inspect_world.based))
     assert not rankers[inspect_world.plain]["personal"] and rankers[inspect_world.plain]["model"]
     assert not rankers["bm25"]["model"] and not rankers["hybrid"]["personal"]
-    assert options["defaults"] == {"left": "bm25", "right": inspect_world.personal}
+    assert options["defaults"] == {"left": "bm25", "right": inspect_world.based}  # the newest personal model
     users = options["users"]
     assert len(users) == 40 and users[0]["id"] == "u00000"
     assert all(u["label"].startswith(u["id"] + " (likes ") for u in users)
@@ -104,6 +106,21 @@ def test_explanation_adds_up_to_the_served_score(page: Any, inspect_world: Inspe
         assert math.isclose(ex["total"], ex["bias"] + sum(f["contribution"] for f in ex["features"]))
         if item in body["right"]["items"]:  # the model's own results: exactly the score it served
             assert ex["total"] == pytest.approx(item["score"], abs=1e-4)
+
+
+def test_a_model_with_a_base_score_is_served_and_explained_with_it(page: Any, inspect_world: InspectWorld) -> None:
+    served, _ = served_models.load(inspect_world.data_dir, inspect_world.based)
+    assert served.base is not None  # mmltr train's default: trees boosting from weight x feature
+    top = compare(page, "backpack", "bm25", "hybrid")["left"]["items"][0]["source"]
+    query = f"{top['brand']} {top['title']}".lower()  # every text feature of that item reads a value
+    body = compare(page, query, "bm25", inspect_world.based, user="u00002")
+    base_values = []
+    for item in body["right"]["items"][:3]:
+        ex = page.get("/api/explain", query_string={"q": query, "user": "u00002", "model": inspect_world.based,
+                                                   "doc": item["id"]}).get_json()
+        assert ex["total"] == pytest.approx(item["score"], abs=1e-4)
+        base_values.append(next(f["value"] for f in ex["features"] if f["name"] == served.base["feature"]))
+    assert max(base_values) > 0  # the base term really entered the served scores and their explanation
 
 
 @pytest.mark.parametrize("params, fragment", [

@@ -80,8 +80,10 @@ def test_page_compares_two_rankers_in_chromium(served: tuple[str, Any], inspect_
             page.wait_for_selector("body[data-ready='true']", state="attached")
             assert page.title() == "mmltr inspect"
             rankers = page.eval_on_selector_all("#right option", "options => options.map(o => o.value)")
-            assert rankers == ["bm25", "hybrid", inspect_world.personal, inspect_world.plain]
-            assert page.input_value("#left") == "bm25" and page.input_value("#right") == inspect_world.personal
+            models = sorted([inspect_world.personal, inspect_world.based, inspect_world.plain])
+            assert rankers == ["bm25", "hybrid", *models]
+            assert page.input_value("#left") == "bm25" and page.input_value("#right") == inspect_world.based
+            page.select_option("#right", inspect_world.personal)
             assert page.locator("#user option").count() == 41  # anonymous and the 40 stored users
 
             page.fill("#query", query)

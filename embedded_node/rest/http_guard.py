@@ -128,6 +128,7 @@ def check_content_type(content_type: str | None) -> None:
     if content_type is None:
         raise Refused(406, {"error": "Content-Type header is missing", "status": 406})
     media = content_type.split(";", 1)[0].strip().lower()
-    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+    # vendor types such as elasticsearch-py's application/vnd.elasticsearch+json and +x-ndjson (bulk, msearch)
+    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith(("+json", "+x-ndjson"))):
         return
     raise Refused(406, {"error": f"Content-Type header [{content_type}] is not supported", "status": 406})

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from elasticsearch import BadRequestError, Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch, helpers
 
 from embedded_node.node import open_node, release_node
 from embedded_node.rest.server import make_server
@@ -112,3 +112,11 @@ def test_the_data_directory_remembers_its_distribution(tmp_path: Path) -> None:
         assert other.cat.plugins(format="json")[0]["version"] == "3.8.0.0"
     finally:
         other.close()
+
+
+def test_elasticsearch_py_bulk_and_msearch_send_vendor_ndjson(es_http: Elasticsearch) -> None:
+    """elasticsearch-py sends ``application/vnd.elasticsearch+x-ndjson`` for bulk and msearch: accepted."""
+    ok, failed = helpers.bulk(es_http, [{"_index": "b", "_id": str(i), "n": i} for i in range(5)], refresh=True)
+    assert (ok, failed) == (5, [])
+    found = es_http.msearch(body=[{"index": "b"}, {"query": {"range": {"n": {"gte": 3}}}}])
+    assert found["responses"][0]["hits"]["total"]["value"] == 2

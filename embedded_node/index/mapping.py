@@ -252,6 +252,8 @@ def _merge_object(existing: ObjectMapper, path: str, body: dict[str, Any], field
 def _merge_child(current: "FieldMapper | ObjectMapper | None", path: str, spec: dict[str, Any],
                  field_types: FieldTypes) -> "FieldMapper | ObjectMapper":
     ftype = spec.get("type")
+    if ftype is not None and not isinstance(ftype, str):
+        raise errors.mapper_parsing(f"No handler for type [{ftype}] declared on field [{path.rsplit('.', 1)[-1]}]")
     if ftype is None or ftype == "object":
         if isinstance(current, FieldMapper):
             raise errors.illegal_argument(f"can't merge a non object mapping [{path}] with an object mapping")

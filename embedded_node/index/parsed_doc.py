@@ -205,10 +205,11 @@ class _Parser:
                 number = float(math.trunc(number))
                 if number < lo or number > hi:
                     raise ValueError(f"Value [{item}] is out of range for {mapper.type}")
-            elif mapper.type == "float":
-                number = float(np.float32(number))
-            elif mapper.type == "half_float":
-                number = float(np.float16(number))
+            elif mapper.type in ("float", "half_float"):
+                with np.errstate(over="ignore"):
+                    number = float((np.float32 if mapper.type == "float" else np.float16)(number))
+                if not math.isfinite(number):  # NumberType.FLOAT.parse: a value beyond the type is infinite
+                    raise ValueError(f"[{mapper.type}] supports only finite values, but got [Infinity]")
             elif mapper.type == "scaled_float":
                 factor = float(mapper.params["scaling_factor"])
                 number = round(number * factor) / factor

@@ -174,3 +174,18 @@ def test_20_simultaneous_first_queries_on_a_freshly_served_node_all_parse(tmp_pa
         for thread in threads:
             thread.join(60)
         assert results == [1] * 20 and time.monotonic() - started < 60
+
+
+def test_a_non_string_field_type_is_a_mapper_parsing_400(client):
+    """Found by the property tests: ``{"type": []}`` was a 500 (unhashable list)."""
+    status, error = _status_and_error(lambda: client.indices.create(
+        index="m", body={"mappings": {"properties": {"title": {"type": []}}}}))
+    assert status == 400 and error["type"] == "mapper_parsing_exception" and "No handler for type" in error["reason"]
+
+
+@pytest.mark.parametrize("field_type, value", [("float", 1e300), ("half_float", 70000)])
+def test_a_number_beyond_a_float_type_is_a_400_not_an_infinity(client, field_type, value):
+    """Found by the property tests: 1e300 in a float field was stored as inf (NumberType.FLOAT.parse refuses)."""
+    client.indices.create(index="f", body={"mappings": {"properties": {"x": {"type": field_type}}}})
+    status, error = _status_and_error(lambda: client.index(index="f", id="1", body={"x": value}))
+    assert status == 400 and error["type"] == "mapper_parsing_exception"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import illegal_argument, parsing
+from ...errors import EngineError, illegal_argument, parsing
 
 FEATURE, FEATURESET, MODEL = "feature", "featureset", "model"
 TYPES = (FEATURE, FEATURESET, MODEL)
@@ -93,7 +93,8 @@ def _name(body: dict[str, Any], what: str, url_name: str | None) -> str:
     if not isinstance(name, str) or not name:
         raise parsing(f"[{what}] failed to parse field [name]")
     if url_name is not None and name != url_name:
-        raise illegal_argument(f"Invalid [name], expected [{url_name}] but got [{name}]")
+        # RestFeatureManager.addOrUpdate
+        raise illegal_argument(f"Name mismatch, send request with [{name}] but [{url_name}] used in the URL")
     return name
 
 
@@ -162,19 +163,28 @@ def parse_model(body: Any, url_name: str | None = None, feature_set: StoredFeatu
 
 
 def parse_request(body: Any, kind: str, url_name: str) -> tuple[Element, dict[str, Any] | None]:
-    """``{"<kind>": {...}, "validation": {...}}`` -> (element, validation)."""
+    """``{"<kind>": {...}, "validation": {...}}`` -> (element, validation), with ``AutoDetectParser`` and
+    ``RestFeatureManager``'s checks and messages: exactly one element, of the URL's type, named as the URL."""
     if not isinstance(body, dict):
         raise parsing("request body is required")
-    elements = [k for k in body if k in TYPES]
     unknown = [k for k in body if k not in TYPES and k != "validation"]
     if unknown:
-        raise parsing(f"[store_element] unknown field [{unknown[0]}]")
-    if elements != [kind]:
-        found = elements[0] if elements else None
-        suffix = f" but got [{found}]" if found else ""
-        raise illegal_argument(f"Expected an element of type [{kind}]{suffix}")
+        raise parsing(f"[storable_elements] unknown field [{unknown[0]}]")
+    elements = [k for k in body if k in TYPES]
+    supported = ",".join(TYPES)
+    if not elements:
+        raise parsing(f"Element of type [{supported}] is mandatory.")
+    if len(elements) > 1:
+        raise EngineError("x_content_parse_exception", f"[storable_elements] failed to parse field [{elements[1]}]",
+                          400, caused_by=illegal_argument(f"[{elements[1]}] already set, only one element can be "
+                                                          f"set at a time ({supported})."))
     parsers = {FEATURE: parse_feature, FEATURESET: parse_featureset, MODEL: parse_model}
-    element = parsers[kind](body[kind], url_name)
+    found = elements[0]
+    element = parsers[found](body[found], url_name)
+    if found != kind:
+        raise illegal_argument(f"Excepted a [{kind}] but encountered [{found}]")  # sic, the plugin's spelling
+    if element.name != url_name:
+        raise illegal_argument(f"Name mismatch, send request with [{element.name}] but [{url_name}] used in the URL")
     return element, parse_validation(body.get("validation"))
 
 

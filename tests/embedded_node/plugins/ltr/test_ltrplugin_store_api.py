@@ -82,14 +82,18 @@ def test_feature_crud_and_status_codes(client: Any) -> None:
 
 
 @pytest.mark.parametrize("body,status,message", [
-    ({"feature": {**FEATURE, "name": "other"}}, 400, "Invalid [name], expected [f] but got [other]"),
+    ({"feature": {**FEATURE, "name": "other"}}, 400,
+     "Name mismatch, send request with [other] but [f] used in the URL"),
     ({"feature": {"name": "f", "params": []}}, 400, "Field [template] is mandatory"),
     ({"feature": {**FEATURE, "name": "f", "template_language": "groovy"}}, 400,
      "Error while parsing feature [f]"),
     ({"feature": {**FEATURE, "name": "f", "template": "{{#broken}}"}}, 400,
      "Error while parsing feature [f]"),
     ({"feature": {**FEATURE, "name": "f", "extra": 1}}, 400, "[feature] unknown field [extra]"),
-    ({"featureset": {"features": []}}, 400, "Expected an element of type [feature] but got [featureset]"),
+    ({"featureset": {"features": []}}, 400, "Excepted a [feature] but encountered [featureset]"),
+    ({"validation": {"index": "x"}}, 400, "Element of type [feature,featureset,model] is mandatory."),
+    ({"feature": FEATURE, "model": {}}, 400, "[storable_elements] failed to parse field [model]"),
+    ({"feature": FEATURE, "nope": 1}, 400, "[storable_elements] unknown field [nope]"),
     ({"feature": {"name": "f", "template_language": "derived_expression", "template": "log(x)"}}, 400,
      "Error while parsing feature [f]"),
 ])

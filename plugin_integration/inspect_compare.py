@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from . import models as models_mod
-from .errors import translated
+from .errors import ClusterError, translated
 from .search import Hit, Searcher
-from .simulated_traffic import BASELINES, ClusterRanker
+from .simulated_traffic import BASELINES, QUERY_PARAMS, ClusterRanker
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +92,17 @@ class Inspector:
     window: int = 100
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _baselines: dict[str, ClusterRanker] = field(default_factory=dict, repr=False)
+    _personal: dict[str, bool] = field(default_factory=dict, repr=False)
     _searcher: Searcher | None = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._baselines["bm25"] = ClusterRanker(self.client, self.alias, "bm25", window=self.window,
+        # the baselines answer their top MAX_K; a comparison keeps the top k it asks for
+        self._baselines["bm25"] = ClusterRanker(self.client, self.alias, "bm25", k=MAX_K, window=self.window,
                                                 store=self.store, data_dir=self.data_dir)
         try:
-            hybrid = ClusterRanker(self.client, self.alias, "hybrid", window=self.window, store=self.store,
-                                   hybrid_weight=self.hybrid_weight, data_dir=self.data_dir)
+            hybrid = ClusterRanker(self.client, self.alias, "hybrid", k=MAX_K, window=self.window,
+                                   store=self.store, hybrid_weight=self.hybrid_weight, data_dir=self.data_dir)
         except ValueError as exc:  # no text vector or encoder: the page offers bm25 and the models
             self.notes.append(str(exc).replace("--ranker hybrid", "hybrid"))
             log.info("no hybrid ranker: %s", exc)
@@ -116,23 +118,34 @@ class Inspector:
         return self._searcher
 
     def rankers(self) -> list[str]:
-        """The baselines this index supports, then every uploaded model (newest last)."""
+        """The baselines this index supports, then every uploaded model (by name: by age within a featureset)."""
         models = [m.name for m in models_mod.list_models(self.client, None, self.store)]
         return [b for b in BASELINES if b in self._baselines] + models
 
     def is_personal(self, ranker: str) -> bool:
+        """Whether ``ranker`` is a model whose featureset reads user params (its ranking follows the user)."""
+        if ranker in BASELINES:
+            return False
         with self.lock:
-            return ranker not in BASELINES and self._model(ranker).personal
+            if ranker not in self._personal:
+                self._personal[ranker] = self._reads_user_params(ranker)
+            return self._personal[ranker]
 
-    def _model(self, name: str) -> ClusterRanker:
-        """A model's ClusterRanker (only for its check that the model exists and whether it is personal)."""
-        if name not in self._baselines:
-            try:
-                self._baselines[name] = ClusterRanker(self.client, self.alias, name, window=self.window,
-                                                      store=self.store, data_dir=self.data_dir)
-            except ValueError as exc:
-                raise UnknownRanker(str(exc).replace("--ranker", "ranker")) from None
-        return self._baselines[name]
+    def _reads_user_params(self, model: str) -> bool:
+        try:
+            stored = models_mod.get_model(self.client, model, self.store)
+        except ClusterError as exc:
+            if str(exc.status) != "404":
+                raise
+            raise UnknownRanker(f"ranker {model!r} is neither bm25, hybrid nor a stored model"
+                                f"{f' in store {self.store!r}' if self.store else ''}: see mmltr model list, or "
+                                "upload one (mmltr model upload)") from None
+        user_params = sorted(set(stored.featureset.params if stored.featureset else ()) - QUERY_PARAMS)
+        if user_params and self.searcher.profiles.context(None) is None:
+            raise ValueError(f"model {model!r} reads user params ({', '.join(user_params)}) and the cluster has no "
+                             f"{self.searcher.profiles.index!r} index of profiles: build them first (mmltr "
+                             "profiles build LOG), or pick a model without personal features")
+        return bool(user_params)
 
     def compare(self, query: str, user: str | None, left: str, right: str, k: int = 10) -> Comparison:
         """``left`` and ``right`` on ``query`` for ``user`` (None: anonymous), top ``k`` each."""
@@ -155,11 +168,13 @@ class Inspector:
     def _ranked(self, ranker: str, query: str, user: str | None, k: int,
                 ) -> tuple[list[tuple[str, float, Mapping[str, Any] | None]], bool]:
         """``[(doc_id, score, source or None)]`` and whether the ranking is personal."""
-        if ranker in BASELINES and ranker in self._baselines:
+        if ranker in self._baselines:
             return [(d, s, None) for d, s in self._baselines[ranker].scored(user, query)[:k]], False
-        model = self._model(ranker)
+        if ranker in BASELINES:  # hybrid on an index without a text vector
+            raise UnknownRanker(" ".join(self.notes) or f"{ranker} is not available on {self.alias!r}")
+        personal = self.is_personal(ranker)
         hits: list[Hit] = self.searcher.search(query, user, ranker, k, window=max(self.window, k))
-        return [(h.doc_id, h.score, _card(h.source)) for h in hits], model.personal
+        return [(h.doc_id, h.score, _card(h.source)) for h in hits], personal
 
     def _sources(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The card fields of the baselines' hits (their searches return ids and scores only): one ``_mget``."""

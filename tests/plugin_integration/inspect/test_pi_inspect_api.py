@@ -68,6 +68,13 @@ def test_both_sides_with_consistent_rank_changes(page: Any, inspect_world: Inspe
     assert 0 < body["overlap"] < 10  # the model re-orders and brings other items, from the same pool
 
 
+def test_k_results_on_every_kind_of_side(page: Any, inspect_world: InspectWorld) -> None:
+    for left, right in (("bm25", "hybrid"), ("hybrid", inspect_world.plain)):
+        body = compare(page, "shirt", left, right, k=20)
+        assert len(body["left"]["items"]) == len(body["right"]["items"]) == 20, (left, right)
+    assert len(compare(page, "shirt", "bm25", inspect_world.personal, k=3)["left"]["items"]) == 3
+
+
 def test_hybrid_scores_are_fused_into_zero_one(page: Any) -> None:
     body = compare(page, "wool sweater", "hybrid", "bm25")
     scores = [i["score"] for i in body["left"]["items"]]

@@ -7,7 +7,9 @@ instead of holding a thread forever.
 """
 from __future__ import annotations
 
+import hmac
 import os
+import ssl
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -25,8 +27,6 @@ class BasicAuthUsers:
     users: Mapping[str, str]
 
     def check(self, user: str, password: str) -> bool:
-        import hmac
-
         expected = self.users.get(user)
         # compare against something even for an unknown user, so timing does not reveal which names exist
         return hmac.compare_digest((expected or "\0").encode(), password.encode()) and expected is not None
@@ -77,3 +77,39 @@ def read_users_file(path: str) -> BasicAuthUsers:
     if not users:
         raise ValueError(f"{path}: no 'user:password' line found")
     return BasicAuthUsers(users)
+
+
+PASSWORD_ENV = "MMLTR_SERVE_PASSWORD"
+
+
+def serve_security(users_file: str | None = None, user: str | None = None, cert: str | None = None,
+                   key: str | None = None, environ: Mapping[str, str] = os.environ,
+                   base: HttpSettings | None = None) -> tuple[HttpSettings, ssl.SSLContext | None]:
+    """``mmltr serve``'s authentication and TLS: users from ``users_file`` and/or ``user`` (whose password is
+    read from ``MMLTR_SERVE_PASSWORD``, never from a flag that ``ps`` shows), a server certificate and key.
+    Every mistake is a ``ValueError`` naming the option and the fix."""
+    settings = base or HttpSettings.from_env(environ)
+    users: dict[str, str] = {}
+    if users_file:
+        try:
+            users.update(read_users_file(users_file).users)
+        except OSError as exc:
+            raise ValueError(f"--users-file {users_file}: {exc.strerror or exc}") from None
+    if user:
+        password = environ.get(PASSWORD_ENV)
+        if not password:
+            raise ValueError(f"--user {user} needs its password in the environment variable {PASSWORD_ENV} "
+                             "(never on the command line, where ps shows it)")
+        users[user] = password
+    if users:
+        settings = settings.with_(auth=BasicAuthUsers(users))
+    if bool(cert) != bool(key):
+        raise ValueError("TLS needs both --tls-cert and --tls-key (PEM files)")
+    context = None
+    if cert and key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"cannot load the TLS certificate [{cert}] and key [{key}]: {exc}") from None
+    return settings, context

@@ -126,3 +126,22 @@ def test_tls(tmp_path):
         client = OpenSearch(hosts=[f"https://localhost:{port}"], ca_certs=str(cert), verify_certs=True)
         assert client.info()["cluster_name"]
         assert request(port, "GET", "/", timeout=5)[0] is None  # plain HTTP to a TLS port: no HTTP reply
+
+
+def test_serve_security_reads_users_password_env_and_tls_files(tmp_path):
+    from embedded_node.rest.http_settings import serve_security
+
+    users = tmp_path / "users"
+    users.write_text("alice:pw1\n")
+    settings, context = serve_security(str(users), "bob", environ={"MMLTR_SERVE_PASSWORD": "pw2"})
+    assert settings.auth is not None and settings.auth.check("alice", "pw1") and settings.auth.check("bob", "pw2")
+    assert context is None
+    with pytest.raises(ValueError, match="MMLTR_SERVE_PASSWORD"):
+        serve_security(user="bob", environ={})
+    with pytest.raises(ValueError, match="both --tls-cert and --tls-key"):
+        serve_security(cert=str(users), environ={})
+    with pytest.raises(ValueError, match="cannot load the TLS certificate"):
+        serve_security(cert=str(users), key=str(users), environ={})
+    with pytest.raises(ValueError, match="--users-file .*missing"):
+        serve_security(users_file=str(tmp_path / "missing"), environ={})
+    assert serve_security(environ={})[0].auth is None  # nothing asked: no authentication, as before

@@ -17,6 +17,7 @@ from rich.table import Table
 from . import featuresets as fs_mod
 from . import store as store_mod
 from .cluster_info import ClusterInfo, detect
+from .errors import ClusterError
 
 store_option = click.option("--store", default=None, metavar="NAME",
                             help="Named feature store (default: the cluster's default store).")
@@ -115,13 +116,34 @@ def _load_featureset(path: Path, name: str | None) -> fs_mod.FeatureSet:
 @store_option
 @click.option("--replace", is_flag=True, help="Update the featureset if it exists (models keep their copy).")
 @click.option("--name", default=None, help="Featureset name (default: the file's \"name\", else its stem).")
+@click.option("--dry-run", is_flag=True, help="Validate FILE and say what the push would do; change nothing.")
 @click.pass_obj
-def featureset_push(obj: Any, file: Path, store: str | None, replace: bool, name: str | None) -> None:
+def featureset_push(obj: Any, file: Path, store: str | None, replace: bool, name: str | None,
+                    dry_run: bool) -> None:
     """Validate FILE (JSON, or YAML with PyYAML) and store it as a featureset."""
     local = _load_featureset(file, name)
+    if dry_run:
+        click.echo(_push_plan(obj.client(), local, store, replace))
+        return
     fs_mod.push(obj.client(), local, store=store, replace=replace)
     verb = "pushed (create or update)" if replace else "created"
     click.echo(f"{verb} featureset {local.name!r} with {len(local.features)} features in {_store_label(store)}")
+
+
+def _push_plan(client: Any, local: fs_mod.FeatureSet, store: str | None, replace: bool) -> str:
+    """What ``featureset push`` would do, read-only: create, replace (with the differences), or refuse."""
+    local.validate()
+    try:
+        stored = fs_mod.fetch(client, local.name, store)
+    except ClusterError as exc:
+        if exc.status != 404:
+            raise
+        return (f"would create featureset {local.name!r} with {len(local.features)} features in "
+                f"{_store_label(store)} (dry run: nothing changed)")
+    if not replace:
+        raise click.ClickException(f"featureset {local.name!r} already exists in {_store_label(store)}; the push "
+                                   "would fail: pass --replace to update it")
+    return f"would replace: {fs_mod.diff(local, stored).render()} (dry run: nothing changed)"
 
 
 @featureset.command("show")

@@ -17,7 +17,14 @@ from .mappings import VectorSpec
 from .schema import CF_VECTOR
 from .synthetic import generate_catalog
 from .update_vectors import failure_rejects, update_vectors
-from .versions import list_versions, live_indices, prune_versions, resolve_version, swap_alias
+from .versions import (
+    list_versions,
+    live_indices,
+    prunable_after_swap,
+    prune_versions,
+    resolve_version,
+    swap_alias,
+)
 
 
 @click.command("status")
@@ -62,6 +69,9 @@ def swap(ctx: Any, alias: str, version: str, keep: int | None, dry_run: bool) ->
         click.echo(
             f"would point '{alias}' at {target} (now: {', '.join(live_indices(client, alias)) or 'nothing'})"
         )
+        if keep is not None:
+            doomed = prunable_after_swap(list_versions(client, alias), target, keep)
+            click.echo(f"would delete {', '.join(doomed)}" if doomed else "would delete no version")
         return
     previous = swap_alias(client, alias, target)
     click.echo(f"'{alias}' -> {target}" + (f" (was {', '.join(previous)})" if previous else ""))

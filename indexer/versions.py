@@ -162,6 +162,12 @@ def resolve_version(client: Any, alias: str, version: str) -> str:
     return name
 
 
+def prunable_after_swap(versions: list[IndexVersion], live: str, keep: int) -> list[str]:
+    """The versions :func:`prune_versions` would delete once ``live`` is the live one (for ``--dry-run``)."""
+    idle = [v.name for v in versions if v.name != live]
+    return idle[: max(0, len(idle) - keep)]
+
+
 def prune_versions(client: Any, alias: str, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` versions that are not live; returns the deleted names."""
     if keep < 0:

@@ -36,3 +36,25 @@ def test_featureset_push_dry_run_says_create_refuse_or_replace_and_changes_nothi
         assert featuresets.fetch(client, "dry").feature_names == local.feature_names  # unchanged
     finally:
         client.close()
+
+
+def test_index_swap_dry_run_with_keep_names_the_versions_it_would_delete(tmp_path: Path) -> None:
+    data_dir = tmp_path / "node"
+    catalogue = tmp_path / "catalog.jsonl"
+    catalogue.write_text("".join(json.dumps({"id": f"p{i}", "title": f"t {i}"}) + "\n" for i in range(5)))
+    for _ in range(3):
+        load = run_cli(data_dir, "index", "load", str(catalogue), "--text-encoder", "none", "--no-progress",
+                       "--keep", "5")
+        assert load.exit_code == 0, load.output
+    dry = run_cli(data_dir, "index", "swap", "--version", "1", "--keep", "0", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would point 'items' at items-v1 (now: items-v3)" in dry.output
+    assert "would delete items-v2, items-v3" in dry.output
+    kept = run_cli(data_dir, "index", "swap", "--version", "1", "--keep", "1", "--dry-run")
+    assert "would delete items-v2" in kept.output and "items-v3" not in kept.output.split("would delete")[1]
+    client = make_client(None, data_dir)
+    try:
+        assert sorted(client.indices.get(index="items-v*")) == ["items-v1", "items-v2", "items-v3"]
+        assert list(client.indices.get_alias(name="items")) == ["items-v3"]
+    finally:
+        client.close()

@@ -5,8 +5,9 @@ trees from LightGBM are grown leaf-wise and are very unbalanced (in the benchmar
 reaches its leaf after 2.7 splits on average while trees are 7-18 levels deep), so the walk keeps only the pairs
 that are still moving and does as few array passes per level as it can:
 
-* **Children are adjacent.** Nodes are renumbered breadth-first so that a split's ``no`` child follows its
-  ``yes`` child; the next node is ``first_child + (value >= threshold)``, one gather and one add.
+* **Children are adjacent.** Nodes are renumbered breadth-first (all trees at once, level by level, in numpy)
+  so that a split's ``no`` child follows its ``yes`` child; the next node is ``first_child + (value >=
+  threshold)``, one gather and one add.
 * **NaN is resolved before the walk.** The plugin sends NaN to the node's ``missing`` child. Each node reads its
   feature from one of two copies of the (transposed) feature matrix: one where NaN is ``+inf``, for nodes whose
   NaN goes ``no`` (``+inf >= t`` for every threshold the fast path accepts), and one where NaN is ``-inf``, for
@@ -54,51 +55,47 @@ def plan(feature: np.ndarray, threshold: np.ndarray, yes: np.ndarray, no: np.nda
     if not np.all((missing[is_split] == yes[is_split]) | (missing[is_split] == no[is_split])):
         return None
     n_features = int(feature.max()) + 1 if is_split.any() else 1
-    new_feature: list[int] = []
-    new_threshold: list[float] = []
-    new_child: list[int] = []
-    new_leaf: list[float] = []
-    new_roots: list[int] = []
-    for root in roots.tolist():
-        # breadth-first, children allocated as an adjacent pair
-        new_roots.append(len(new_feature))
-        queue = [(int(root), len(new_feature))]
-        new_feature.append(0)
-        new_threshold.append(0.0)
-        new_child.append(0)
-        new_leaf.append(0.0)
-        head = 0
-        while head < len(queue):
-            old, new = queue[head]
-            head += 1
-            if feature[old] < 0:
-                new_feature[new] = 0
-                new_threshold[new] = float("nan")
-                new_child[new] = new
-                new_leaf[new] = float(leaf[old])
-                continue
-            first = len(new_feature)
-            for _ in range(2):
-                new_feature.append(0)
-                new_threshold.append(0.0)
-                new_child.append(0)
-                new_leaf.append(0.0)
-            nan_yes = missing[old] == yes[old] and yes[old] != no[old]
-            new_feature[new] = int(feature[old]) + (n_features if nan_yes else 0)
-            new_threshold[new] = float(threshold[old])
-            new_child[new] = first
-            queue.append((int(yes[old]), first))
-            queue.append((int(no[old]), first + 1))
-    tree_of_node = np.repeat(np.arange(len(new_roots), dtype=np.intp),
-                             np.diff(np.asarray(new_roots + [len(new_feature)], dtype=np.intp)))
+    # breadth-first over all trees at once: the roots take ids 0..T-1, then each level's splits allocate their
+    # two children as an adjacent pair after everything allocated so far
+    n_trees = roots.shape[0]
+    old_of_new = [roots.astype(np.intp)]
+    tree_of_new = [np.arange(n_trees, dtype=np.intp)]
+    first_child_parts: list[np.ndarray] = []
+    frontier_old, frontier_tree = old_of_new[0], tree_of_new[0]
+    allocated = n_trees
+    while frontier_old.size:
+        splits = feature[frontier_old] >= 0
+        k = int(splits.sum())
+        first = np.full(frontier_old.shape[0], -1, dtype=np.intp)
+        first[splits] = allocated + 2 * np.arange(k, dtype=np.intp)
+        first_child_parts.append(first)
+        split_old = frontier_old[splits]
+        frontier_old = np.empty(2 * k, dtype=np.intp)
+        frontier_old[0::2], frontier_old[1::2] = yes[split_old], no[split_old]
+        frontier_tree = np.repeat(frontier_tree[splits], 2)
+        old_of_new.append(frontier_old)
+        tree_of_new.append(frontier_tree)
+        allocated += 2 * k
+        if allocated > feature.shape[0]:  # a node reached twice: not a forest (parsers reject these)
+            return None
+    old = np.concatenate(old_of_new)
+    first_child = np.concatenate(first_child_parts)
+    leaf_mask = feature[old] < 0
+    new_ids = np.arange(old.shape[0], dtype=np.intp)
+    first_child[leaf_mask] = new_ids[leaf_mask]  # leaves loop to themselves
+    nan_yes = (missing[old] == yes[old]) & (yes[old] != no[old])
+    feature_row = np.where(leaf_mask, 0, feature[old] + np.where(nan_yes, n_features, 0)).astype(np.int32)
+    with np.errstate(invalid="ignore"):
+        node_threshold = np.where(leaf_mask, np.float32(np.nan), threshold[old]).astype(F32)
+    node_leaf = np.where(leaf_mask, leaf[old], 0).astype(F32)
     return LevelwisePlan(
-        feature_row=np.asarray(new_feature, dtype=np.int32),
-        threshold=np.asarray(new_threshold, dtype=np.float64).astype(F32),
-        first_child=np.asarray(new_child, dtype=np.intp),
-        leaf=np.asarray(new_leaf, dtype=np.float64).astype(F32),
-        roots=np.asarray(new_roots, dtype=np.int32),
+        feature_row=feature_row,
+        threshold=node_threshold,
+        first_child=first_child,
+        leaf=node_leaf,
+        roots=np.arange(n_trees, dtype=np.int32),
         n_features=n_features,
-        tree_of_node=tree_of_node,
+        tree_of_node=np.concatenate(tree_of_new),
         leaf_roots=bool((feature[roots] < 0).any()),
     )
 

@@ -16,7 +16,7 @@ from .cli_render import status_table, update_summary
 from .mappings import VectorSpec
 from .schema import CF_VECTOR
 from .synthetic import generate_catalog
-from .update_vectors import failure_rejects, update_vectors
+from .update_vectors import UpdatePlan, failure_rejects, plan_update, update_vectors
 from .versions import (
     list_versions,
     live_indices,
@@ -91,6 +91,7 @@ def swap(ctx: Any, alias: str, version: str, keep: int | None, dry_run: bool) ->
 @click.option("--engine", default="faiss", show_default=True)
 @click.option("--normalize", is_flag=True, help="L2-normalise the vectors first.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate the file against the index and say what would change.")
 @click.pass_obj
 @friendly_errors
 def update_vectors_cmd(
@@ -102,12 +103,20 @@ def update_vectors_cmd(
     engine: str,
     normalize: bool,
     rejects: Path | None,
+    dry_run: bool,
 ) -> None:
     """Set a vector field (CF item vectors by default) on existing documents, without re-embedding."""
 
     rejects_path = default_rejects_path(ctx.data_dir, f"{alias}-{field_name}", rejects)
     with RejectsFile(rejects_path) as rejects_file:
         client = ctx.client()
+        if dry_run:
+            plan = plan_update(client, alias, vectors, field_name=field_name, normalize=normalize,
+                               on_reject=rejects_file, dialect=detect(client).vectors)
+            click.echo(update_plan_summary(plan, str(rejects_path)))
+            if plan.report.rejected or plan.missing:
+                raise click.exceptions.Exit(EXIT_REJECTED)
+            return
         report = update_vectors(
             client,
             alias,
@@ -123,6 +132,20 @@ def update_vectors_cmd(
     Console().print(update_summary(report, str(rejects_path)))
     if report.rejected or report.failed:
         raise click.exceptions.Exit(EXIT_REJECTED)
+
+
+def update_plan_summary(plan: UpdatePlan, rejects_path: str) -> str:
+    report = plan.report
+    mapping = (f"the {report.dim}-d mapping of '{report.field}' would be added" if plan.mapped_dim is None
+               else f"'{report.field}' is mapped with {plan.mapped_dim} dimensions")
+    lines = [f"dry run, nothing changed: {report.rows_read:,} rows read; would set '{report.field}' on "
+             f"{report.updated:,} documents of {report.index}; {mapping}"]
+    if plan.missing:
+        lines.append(f"{plan.missing:,} ids are not in {report.index} and would fail "
+                     f"(e.g. {', '.join(plan.missing_examples)})")
+    if report.rejected:
+        lines.append(f"{report.rejected:,} rows rejected (see {rejects_path})")
+    return "\n".join(lines)
 
 
 @click.command("synth")

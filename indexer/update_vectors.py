@@ -106,25 +106,70 @@ def update_vectors(
     def actions() -> Iterator[dict[str, Any]]:
         for row, doc_id, vector in _chain(first, rows):
             if vector.shape[0] != report.dim:
-                report.rejected += 1
-                if on_reject is not None:
-                    on_reject(
-                        Reject(
-                            row,
-                            doc_id,
-                            f"vector has {vector.shape[0]} dimensions; the others have " f"{report.dim}",
-                            "vector",
-                            stage="validate",
-                            source=str(path),
-                            kind="bad_vector",
-                        )
-                    )
+                _reject_dimension(report, row, doc_id, vector, path, on_reject)
                 continue
             yield update_action(index, doc_id, {field_name: vector.tolist()}, row)
 
     bulk = bulk_write(client, actions(), bulk_options, on_result)
     report.updated, report.failed = bulk.ok, bulk.failed
     return report
+
+
+def _reject_dimension(report: UpdateReport, row: int, doc_id: str, vector: np.ndarray, path: str | Path,
+                      on_reject: Callable[[Reject], None] | None) -> None:
+    report.rejected += 1
+    if on_reject is not None:
+        on_reject(Reject(row, doc_id, f"vector has {vector.shape[0]} dimensions; the others have {report.dim}",
+                         "vector", stage="validate", source=str(path), kind="bad_vector"))
+
+
+@dataclass
+class UpdatePlan:
+    """What :func:`update_vectors` would do (``index update-vectors --dry-run``): ``report.updated`` counts the
+    documents it would update, ``missing`` the valid rows whose id is not in the index (they would fail)."""
+
+    report: UpdateReport
+    missing: int = 0
+    missing_examples: list[str] = field(default_factory=list)
+    mapped_dim: int | None = None
+
+
+def plan_update(client: Any, target: str, path: str | Path, *, field_name: str = CF_VECTOR,
+                normalize: bool = False, on_reject: Callable[[Reject], None] | None = None,
+                dialect: VectorDialect = OPENSEARCH, chunk: int = 500) -> UpdatePlan:
+    """Validate ``path`` against ``target`` as :func:`update_vectors` would, reading only: rows, dimensions,
+    the field's mapping, and which ids the index lacks (``_mget`` without sources)."""
+    index = _concrete_index(client, target)
+    plan = UpdatePlan(UpdateReport(index=index, field=field_name))
+    report = plan.report
+    existing = field_mappings(client, index).get(field_name)
+    plan.mapped_dim = dialect.mapped_dimension(existing) if existing is not None else None
+    ids: list[str] = []
+    for row, doc_id, vector in _valid_rows(read_vectors(path, field_name), str(path), report, on_reject, normalize):
+        report.dim = report.dim or int(vector.shape[0])
+        if vector.shape[0] != report.dim:
+            _reject_dimension(report, row, doc_id, vector, path, on_reject)
+            continue
+        report.updated += 1
+        ids.append(doc_id)
+        if len(ids) >= chunk:
+            _count_missing(client, index, ids, plan)
+            ids = []
+    if ids:
+        _count_missing(client, index, ids, plan)
+    if plan.mapped_dim is not None and report.dim and plan.mapped_dim != report.dim:
+        raise ClusterStateError(
+            f"{index}: field '{field_name}' is mapped with dimension {plan.mapped_dim}, but the vectors have "
+            f"{report.dim}; load a new version with --cf-dim {report.dim} (or use another --field)")
+    report.updated -= plan.missing
+    return plan
+
+
+def _count_missing(client: Any, index: str, ids: list[str], plan: UpdatePlan) -> None:
+    docs = client.mget(index=index, body={"ids": ids}, _source=False)["docs"]
+    absent = [d["_id"] for d in docs if not d.get("found")]
+    plan.missing += len(absent)
+    plan.missing_examples.extend(absent[: max(0, 5 - len(plan.missing_examples))])
 
 
 def failure_rejects(report: UpdateReport, source: str | Path) -> list[Reject]:

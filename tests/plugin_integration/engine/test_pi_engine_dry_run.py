@@ -58,3 +58,29 @@ def test_index_swap_dry_run_with_keep_names_the_versions_it_would_delete(tmp_pat
         assert list(client.indices.get_alias(name="items")) == ["items-v3"]
     finally:
         client.close()
+
+
+def test_update_vectors_dry_run_validates_against_the_index_and_changes_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "node"
+    catalogue = tmp_path / "catalog.jsonl"
+    catalogue.write_text("".join(json.dumps({"id": f"p{i}", "title": f"t {i}"}) + "\n" for i in range(5)))
+    assert run_cli(data_dir, "index", "load", str(catalogue), "--text-encoder", "none",
+                   "--no-progress").exit_code == 0
+    vectors = tmp_path / "cf.jsonl"
+    rows = [{"id": "p0", "vector": [1, 0, 0]}, {"id": "p1", "vector": [0, 1, 0]}, {"id": "p2", "vector": [0, 0, 1]},
+            {"id": "zz", "vector": [1, 1, 1]}, {"id": "p3", "vector": "oops"}, {"id": "p4", "vector": [1, 2]}]
+    vectors.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rejects = tmp_path / "rejects.jsonl"
+    dry = run_cli(data_dir, "index", "update-vectors", str(vectors), "--dry-run", "--rejects", str(rejects))
+    assert dry.exit_code == 3, dry.output
+    assert "6 rows read; would set 'cf_vector' on 3 documents of items-v1" in dry.output
+    assert "the 3-d mapping of 'cf_vector' would be added" in dry.output
+    assert "1 ids are not in items-v1 and would fail (e.g. zz)" in dry.output
+    assert sorted(json.loads(x)["row"] for x in rejects.read_text().splitlines()) == [5, 6]
+    client = make_client(None, data_dir)
+    try:
+        mapping = client.indices.get_mapping(index="items-v1")["items-v1"]["mappings"]["properties"]
+        assert "cf_vector" not in mapping
+        assert "cf_vector" not in client.get(index="items", id="p0")["_source"]
+    finally:
+        client.close()

@@ -3,7 +3,7 @@
 The plugin's suite (o19s/elasticsearch-learning-to-rank ``src/yamlRestTest/resources/rest-api-spec/test/fstore``
 and ``src/test/resources/rest-api-spec/test/fstore``; the OpenSearch fork runs the same cases from
 ``src/javaRestTest`` with ``allowed_warnings`` for the system index) is a list of ``do`` steps (an API call, with
-an optional ``catch``) followed by assertions (``match``, ``is_true``, ``is_false``, ``length``, ``gt``, ``gte``).
+an optional ``catch``; path parts are URL-encoded as the YAML runner encodes them) followed by assertions (``match``, ``is_true``, ``is_false``, ``length``, ``gt``, ``gte``).
 This module maps the suite's API names to paths (the plugin's ``rest-api-spec/api/ltr.*.json``) and runs the
 steps through opensearch-py's transport, so a case reads almost line for line like the YAML it came from.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from opensearchpy import OpenSearch, TransportError
 
@@ -72,11 +73,11 @@ class Steps:
                 return "GET", "/_plugins/_ltr/stats" + (f"/{stat}" if stat else ""), args
             method, tail = _STORE_APIS[name]
             store = args.pop("store", None)
-            base = "/_ltr" + (f"/{store}" if store else "")
+            base = "/_ltr" + (f"/{quote(store, safe='')}" if store else "")
             if "{name}" in tail:
-                tail = tail.replace("{name}", args.pop("name"))
+                tail = tail.replace("{name}", quote(args.pop("name"), safe=""))
             if name == "add_features_to_set" and "query" in args:
-                tail += "/" + args.pop("query")
+                tail += "/" + quote(args.pop("query"), safe="*")
             return method, base + tail, args
         if api == "indices.exists":
             return "HEAD", "/" + args.pop("index"), args

@@ -57,8 +57,9 @@ RATING = {"function_score": {"functions": [{"field_value_factor": {"field": "use
 
 
 @pytest.fixture
-def t(inproc_client: Any) -> Steps:
-    return Steps(inproc_client)
+def t(client: Any) -> Steps:
+    """Both doors of the node (in-process and HTTP), and a real cluster when MMLTR_TEST_CLUSTER is set."""
+    return Steps(client)
 
 
 # ---------------------------------------------------------------- 10_manage.yml

@@ -148,6 +148,8 @@ def parse_sltr(body: Any, parser: DslParser) -> Query:
     if not isinstance(params, dict):
         raise parsing("[sltr] failed to parse field [params]")
     active = body.get("active_features")
+    if isinstance(active, str):  # declareStringArray: a bare string is a one-element array
+        active = [active]
     if active is not None and (not isinstance(active, list) or not all(isinstance(a, str) for a in active)):
         raise parsing("[sltr] failed to parse field [active_features]")
     cache = body.get("cache", False)

@@ -80,6 +80,8 @@ def test_rescore_window_weights_and_boost(products: Any) -> None:
 def test_active_features_and_parameter_errors(products: Any) -> None:
     only_price = scores(products, {"sltr": {"featureset": "fs", "params": {}, "active_features": ["price"]}})
     assert only_price == scores(products, FEATURES[1]["template"]) | {"p3": 0.0}  # no keywords needed
+    # StoredLtrQueryBuilder declares active_features with declareStringArray: a bare string is one name
+    assert scores(products, {"sltr": {"featureset": "fs", "params": {}, "active_features": "price"}}) == only_price
     with pytest.raises(RequestError) as exc:
         scores(products, {"sltr": {"featureset": "fs", "params": {}, "active_features": ["nope"]}})
     assert exc.value.info["error"]["root_cause"][0]["reason"] == \

@@ -24,7 +24,7 @@ from ltr.evaluation import EXIT_NOT_BETTER, Run
 from ltr.hybrid import fused_run
 from plugin_integration.cli_support import EXIT_NOT_BETTER as CLI_EXIT_NOT_BETTER
 from plugin_integration.client import make_client
-from plugin_integration.eval_records import EVALS_INDEX
+from plugin_integration.eval_records import DETAILS_INDEX, EVALS_INDEX
 from plugin_integration.queries import DEFAULT_FIELDS
 
 ICECAT = Path(__file__).resolve().parents[2] / "data" / "icecat"
@@ -281,6 +281,29 @@ def test_table_and_record(setup: Setup) -> None:
     m = setup.metrics("rerank")
     for d in rerank:
         assert d["ndcg@10"] == pytest.approx(m["rankers"][d["ranker"]]["ndcg@10"]["mean"])
+
+
+def test_details_record_each_query_against_the_best_baseline(setup: Setup) -> None:
+    """mmltr-evals-details (the per-query wins/losses and feature-importance charts): one record per judged
+    query of the run, with the values of per_query.csv; the --model run adds the model's feature gains."""
+    client = make_client(None, setup.data_dir)
+    try:
+        runs = [h["_source"] for h in client.search(index=EVALS_INDEX, body={"size": 100})["hits"]["hits"]]
+        details = [h["_source"] for h in client.search(index=DETAILS_INDEX, body={"size": 10_000})["hits"]["hits"]]
+    finally:
+        client.close()
+    (run,) = {(d["run_id"], d["best_baseline"]) for d in runs
+              if d["protocol"] == "rerank" and d["folds"] == FOLDS and d["featureset"] == "items_fused"}
+    per_query = pd.read_csv(setup.report("rerank") / "per_query.csv", dtype={"qid": str}).set_index(["ranker", "qid"])
+    queries = [d for d in details if d["run_id"] == run[0] and d["record"] == "query"]
+    assert len(queries) == len(per_query.loc["ltr"]) and {d["ranker"] for d in queries} == {"ltr"}
+    for d in queries:
+        ltr, best = per_query.loc[("ltr", d["qid"]), "ndcg@10"], per_query.loc[(run[1], d["qid"]), "ndcg@10"]
+        assert d["ndcg@10"] == pytest.approx(ltr, abs=1e-5) and d["ndcg@10_baseline"] == pytest.approx(best, abs=1e-5)
+        assert d["outcome"] == ("win" if d["ndcg@10_diff"] > 1e-12 else "loss" if d["ndcg@10_diff"] < -1e-12 else "tie")
+    model_runs = {d["run_id"] for d in runs if d.get("model")}
+    gains = [d for d in details if d["record"] == "feature" and d["run_id"] in model_runs]
+    assert gains and sum(d["gain_share"] for d in gains) == pytest.approx(len(model_runs))
 
 
 def test_click_estimates_sit_beside_the_judged_metrics(setup: Setup) -> None:

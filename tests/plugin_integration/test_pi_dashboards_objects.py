@@ -28,6 +28,12 @@ SCHEMAS = {"line": {"metric", "segment", "group"}, "histogram": {"metric", "segm
            "horizontal_bar": {"metric", "segment", "group"}, "table": {"metric", "bucket", "split"},
            "pie": {"metric", "segment", "split"}}
 NUMERIC = {"float", "double", "integer", "long", "half_float", "scaled_float", "short"}
+# The attributes the saved-object types map (the .kibana index maps them strictly: an unknown attribute of a
+# visualization or dashboard fails the import), as in Kibana 7.10 / OpenSearch Dashboards and Kibana 8.
+VIS_ATTRIBUTES = {"title", "visState", "uiStateJSON", "description", "version", "kibanaSavedObjectMeta",
+                  "savedSearchRefName"}
+DASHBOARD_ATTRIBUTES = {"title", "hits", "description", "panelsJSON", "optionsJSON", "version", "timeRestore",
+                        "timeTo", "timeFrom", "refreshInterval", "kibanaSavedObjectMeta"}
 FIELD_TYPES = {"avg": NUMERIC, "sum": NUMERIC, "min": NUMERIC | {"date"}, "max": NUMERIC | {"date"},
                "percentiles": NUMERIC, "date_histogram": {"date"}, "terms": {"keyword", "boolean"} | NUMERIC}
 
@@ -103,6 +109,7 @@ def test_visualizations_are_valid_and_read_only_mapped_fields(objects: list[dict
     charted: dict[str, set[str]] = {}
     for o in [o for o in objects if o["type"] == "visualization"]:
         a = o["attributes"]
+        assert set(a) <= VIS_ATTRIBUTES and set(a["kibanaSavedObjectMeta"]) == {"searchSourceJSON"}
         assert MARKER in a["description"] and a["version"] == 1 and json.loads(a["uiStateJSON"]) == {}
         vis = json.loads(a["visState"])
         assert vis["title"] == a["title"] and vis["type"] in VIS_TYPES and vis["params"]
@@ -142,6 +149,7 @@ def test_visualizations_are_valid_and_read_only_mapped_fields(objects: list[dict
 def test_dashboard_panels_resolve_to_the_charts(objects: list[dict[str, Any]]) -> None:
     (dash,) = [o for o in objects if o["type"] == "dashboard"]
     a = dash["attributes"]
+    assert set(a) <= DASHBOARD_ATTRIBUTES and set(a["refreshInterval"]) <= {"display", "pause", "section", "value"}
     assert MARKER in a["description"] and a["timeRestore"] is True and a["timeFrom"] == "now-90d"
     json.loads(a["optionsJSON"])
     json.loads(a["kibanaSavedObjectMeta"]["searchSourceJSON"])

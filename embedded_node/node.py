@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import errors, jsonutil
 from .aliases import alias_metadata, apply_alias_actions
-from .distributions import distribution_for
+from .distributions import DistributionMismatch, distribution_for
 from .index.mapping import Mapping, unwrap_mappings
 from .index.names import validate_alias_name, validate_index_name
 from .index.shard import IndexShard, Prepared, WriteResult
@@ -55,6 +55,12 @@ class Node:
                                         or os.environ.get("MMLTR_EMBEDDED_DISTRIBUTION") or "opensearch")
         self.distribution = self.profile.name
         switched = stored_distribution is not None and stored_distribution != self.distribution
+        if switched and self.storage.list_indices():  # their mappings are the other engine's (knn_vector...)
+            self.storage.close()
+            raise DistributionMismatch(
+                f"the data directory {self.data_dir} holds indices of an emulated {stored_distribution} node; "
+                f"it cannot be opened as {self.distribution}: use another --data-dir for {self.distribution}, "
+                f"or omit the distribution to open it as {stored_distribution}")
         stored_version = None if switched else self.storage.get_meta("version")
         self.version = (version or stored_version or os.environ.get("MMLTR_EMBEDDED_VERSION")
                         or self.profile.default_version)

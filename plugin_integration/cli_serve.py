@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from .client import DataDirLocked, RemoteBindRefused, serve_embedded_node
+from .client import DataDirLocked, DistributionMismatch, RemoteBindRefused, serve_embedded_node
 
 
 @click.command()
@@ -14,8 +14,16 @@ from .client import DataDirLocked, RemoteBindRefused, serve_embedded_node
 @click.option("--data-dir", "data_dir_opt", default=None, type=click.Path(file_okay=False),
               help="Data directory (defaults to the global --data-dir).")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address (no authentication!).")
+@click.option("--distribution", type=click.Choice(["opensearch", "elasticsearch"]), default=None,
+              help="Engine to emulate: OpenSearch with the LTR and k-NN plugins, or Elasticsearch 8 with the o19s "
+                   "LTR plugin (dense_vector, knn, painless vector functions; docs/elasticsearch.md). Default: what "
+                   "the data directory was created as, else opensearch.")
+@click.option("--version", "emulated_version", default=None, metavar="X.Y.Z",
+              help="Version to report and emulate (LTR missing-value rules follow it), e.g. 3.8.0 or 8.17.2. "
+                   "Default: the data directory's, else 2.19.0 (OpenSearch) / 8.17.2 (Elasticsearch).")
 @click.pass_obj
-def serve(obj: Any, host: str, port: int, data_dir_opt: str | None, allow_remote: bool) -> None:
+def serve(obj: Any, host: str, port: int, data_dir_opt: str | None, allow_remote: bool, distribution: str | None,
+          emulated_version: str | None) -> None:
     """Serve the embedded node over HTTP so any OpenSearch client or curl can use it.
 
     It speaks the REST subset mmltr uses (indices, documents, search, the LTR and k-NN plugins;
@@ -24,12 +32,15 @@ def serve(obj: Any, host: str, port: int, data_dir_opt: str | None, allow_remote
     (docs/clusters.md) and run mmltr --cluster http://localhost:9200 ..."""
     data_dir = data_dir_opt or str(obj.data_dir)
     try:
-        node, server = serve_embedded_node(data_dir, host, port, allow_remote)
-    except (RemoteBindRefused, DataDirLocked) as exc:
+        node, server = serve_embedded_node(data_dir, host, port, allow_remote,
+                                           {"distribution": distribution, "version": emulated_version})
+    except (RemoteBindRefused, DataDirLocked, DistributionMismatch) as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    click.echo(f"embedded OpenSearch {node.version} (ltr, knn) on http://{host}:{server.server_address[1]} "
+    engine = "Elasticsearch" if node.distribution == "elasticsearch" else "OpenSearch"
+    extras = "o19s ltr, dense_vector" if node.distribution == "elasticsearch" else "ltr, knn"
+    click.echo(f"embedded {engine} {node.version} ({extras}) on http://{host}:{server.server_address[1]} "
                f"- data in {node.data_dir}; Ctrl-C to stop", err=True)
     try:
         server.serve_forever()

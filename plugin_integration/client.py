@@ -14,6 +14,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
+from embedded_node.distributions import DistributionMismatch
 from embedded_node.index.storage import DataDirLocked
 from embedded_node.node import open_node
 from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_server
@@ -22,7 +23,8 @@ from embedded_node.rest.transport import EmbeddedConnection
 from .credentials import Credentials, client_options, load_credentials, redact_url, with_url_credentials
 from .serializer import OrjsonSerializer
 
-__all__ = ["DEFAULT_DATA_DIR", "DataDirLocked", "RemoteBindRefused", "make_client", "serve_embedded_node"]
+__all__ = ["DEFAULT_DATA_DIR", "DataDirLocked", "DistributionMismatch", "RemoteBindRefused", "make_client",
+           "serve_embedded_node"]
 
 DEFAULT_DATA_DIR = Path(".mmltr")
 log = logging.getLogger(__name__)
@@ -57,12 +59,15 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
     return OpenSearch(hosts=[{"host": "embedded", "port": 9200}], data_dir=str(path), **kwargs)
 
 
-def serve_embedded_node(data_dir: str | os.PathLike[str], host: str, port: int, allow_remote: bool) -> tuple[Any, Any]:
+def serve_embedded_node(data_dir: str | os.PathLike[str], host: str, port: int, allow_remote: bool,
+                        node_options: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """Open the embedded node in ``data_dir`` and an HTTP server for it on ``host:port`` (loopback unless
-    ``allow_remote``); returns ``(node, server)``. A refused bind raises :class:`RemoteBindRefused`,
-    a data directory in use :class:`DataDirLocked`, a port in use ``OSError``."""
+    ``allow_remote``); returns ``(node, server)``. ``node_options``: ``distribution`` (``opensearch`` or
+    ``elasticsearch``) and ``version`` to emulate. A refused bind raises :class:`RemoteBindRefused`, a data
+    directory in use :class:`DataDirLocked`, one holding the other distribution's indices
+    :class:`DistributionMismatch`, a port in use ``OSError``."""
     check_bind_host(host, allow_remote)
-    node = open_node(str(data_dir))
+    node = open_node(str(data_dir), **(node_options or {}))
     server = make_server(node, host, port, allow_remote=allow_remote)
     bound_host, bound_port = server.server_address[:2]
     node.storage.describe_owner(f"mmltr serve at http://{bound_host}:{bound_port}")

@@ -5,7 +5,7 @@ when it is built (:func:`distribution_for`) and the REST layer asks it; nothing 
 """
 from __future__ import annotations
 
-from .base import Distribution
+from .base import Distribution, DistributionMismatch
 from .elasticsearch import ELASTICSEARCH
 from .opensearch import OPENSEARCH
 
@@ -20,4 +20,4 @@ def distribution_for(name: str) -> Distribution:
     return found
 
 
-__all__ = ["DISTRIBUTIONS", "Distribution", "distribution_for"]
+__all__ = ["DISTRIBUTIONS", "Distribution", "DistributionMismatch", "distribution_for"]

@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from ..plugins.base import Plugin
 
 
+class DistributionMismatch(ValueError):
+    """A data directory created by one emulated engine, opened as the other while it holds indices."""
+
+
 @dataclass(frozen=True)
 class Distribution:
     """One emulated engine.

@@ -400,3 +400,17 @@ def test_model_show_prints_the_rescore_that_serves_the_base(loop: Loop) -> None:
     assert first["rescore_query"]["sltr"]["boost"] == pytest.approx(base.weight)
     assert second["rescore_query"]["sltr"]["model"] == loop.model
     assert set(second["rescore_query"]["sltr"]["params"]) == {"keywords", "query_text_vector"}
+
+
+@pytest.mark.slow  # ~10 s per flavour: four rankers, bootstrap intervals and the HTML report
+def test_evaluate_scores_every_ranker_on_the_flavour(loop: Loop) -> None:
+    """``evaluate --model``: BM25, the exact dense ranker (knn_score or painless cosine, by flavour), hybrid and
+    the served model all run on the cluster and score the judged queries."""
+    report = loop.path("evaluation")
+    result = loop.run("evaluate", str(loop.path("judgments.csv")), "--model", loop.model, "--report", str(report),
+                      "--evals-index", "", ok=False)
+    assert result.exit_code in (0, 4), result.output  # 4: the model is not better than BM25 (a verdict, not an error)
+    metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["queries"] == N_QUERIES
+    ndcg = {ranker: metrics["rankers"][ranker]["ndcg@10"]["mean"] for ranker in ("bm25", "dense", "hybrid", "ltr")}
+    assert all(0.3 < value <= 1 for value in ndcg.values()), ndcg  # every ranker ranks judged documents well

@@ -9,12 +9,18 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
+import shutil
+import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+
+from embedded_node.node import open_node, release_node
+from embedded_node.rest.server import make_server
 
 DOCKER = Path(__file__).resolve().parents[1] / "docker"
 COMPOSE_FILES = ["opensearch.compose.yml", "elasticsearch.compose.yml"]
@@ -86,7 +92,7 @@ def test_opensearch_stack_has_the_settings_and_plugins_mmltr_needs() -> None:
     assert default(node["ports"][0]) == "127.0.0.1:9200:9200"  # the documented mmltr --cluster http://localhost:9200
     check = node["healthcheck"]["test"][1]
     assert "wait_for_status=yellow" in check
-    assert "grep -qw opensearch-ltr" in check and "grep -qw opensearch-knn" in check  # both plugins
+    assert "^opensearch-ltr[[:space:]]*$$" in check and "^opensearch-knn[[:space:]]*$$" in check  # both plugins
     assert json.loads(env(dashboards)["OPENSEARCH_HOSTS"]) == ["http://opensearch:9200"]
     assert env(dashboards)["DISABLE_SECURITY_DASHBOARDS_PLUGIN"] == "true"
     assert default(dashboards["ports"][0]) == "127.0.0.1:5601:5601"
@@ -102,7 +108,7 @@ def test_elasticsearch_stack_pins_an_existing_plugin_build_by_checksum() -> None
     assert node["build"]["args"]["LTR_PLUGIN_SHA512"] == "${LTR_PLUGIN_SHA512:-}"
     e = env(node)
     assert e["discovery.type"] == "single-node" and e["xpack.security.enabled"] == "false"
-    assert "grep -qw ltr" in node["healthcheck"]["test"][1]
+    assert "grep -qE '^ltr[[:space:]]*$$'" in node["healthcheck"]["test"][1]
     assert env(kibana)["ELASTICSEARCH_HOSTS"] == "http://elasticsearch:9200"
 
     dockerfile = (DOCKER / node["build"]["context"] / "Dockerfile").read_text(encoding="utf-8")
@@ -122,3 +128,35 @@ def test_readme_documents_the_checksum_and_the_demo_path() -> None:
     assert "LTR_PLUGIN_SHA512" in readme and "sha512sum" in readme
     assert "mmltr --cluster http://localhost:9200 demo" in readme
     assert "mmltr dashboards install --url http://localhost:5601" in readme
+
+
+def _healthcheck(name: str, service: str, port: int, tmp_path: Path) -> int:
+    """Run the service's health check (compose's ``$$`` -> ``$``) against localhost:``port``; its exit code."""
+    command = compose(name)["services"][service]["healthcheck"]["test"][1]
+    command = command.replace("$$", "$").replace("localhost:9200", f"localhost:{port}")
+    command = command.replace("/tmp/plugins", str(tmp_path / "plugins"))
+    return subprocess.run(["sh", "-c", command], timeout=30).returncode
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the health checks run curl")
+@pytest.mark.parametrize("distribution", ["opensearch", "elasticsearch"])
+def test_health_checks_pass_only_where_the_plugins_are(distribution: str, tmp_path: Path) -> None:
+    """The exact health-check commands, run against the embedded node emulating each engine (it answers
+    ``_cluster/health`` and ``_cat/plugins`` as the engine does): each passes on its own engine, and the
+    OpenSearch check fails on Elasticsearch, which has no opensearch-ltr / opensearch-knn."""
+    node = open_node(str(tmp_path / "node"), distribution=distribution)
+    server = make_server(node, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        own = "opensearch" if distribution == "opensearch" else "elasticsearch"
+        assert _healthcheck(f"{own}.compose.yml", own, port, tmp_path) == 0
+        if distribution == "elasticsearch":
+            assert _healthcheck("opensearch.compose.yml", "opensearch", port, tmp_path) != 0
+        else:  # the Elasticsearch check wants the o19s component name exactly, not opensearch-ltr
+            assert _healthcheck("elasticsearch.compose.yml", "elasticsearch", port, tmp_path) != 0
+    finally:
+        server.shutdown()
+        server.server_close()
+        release_node(node)

@@ -69,6 +69,10 @@ def put_cluster_settings(req: RestRequest) -> RestResponse:
         raise errors.parsing("cluster settings body must hold [persistent] and/or [transient] objects")
     current = req.node.extensions.setdefault("cluster_settings", {"persistent": {}, "transient": {}})
     for scope in ("persistent", "transient"):
+        if not isinstance(body.get(scope) or {}, dict):
+            raise errors.EngineError("settings_exception", f"Failed to load settings from [{body[scope]}]: "
+                                     f"[{scope}] must be an object of settings", 400)
+    for scope in ("persistent", "transient"):
         for key, value in (body.get(scope) or {}).items():
             if value is None:
                 current[scope].pop(key, None)

@@ -184,14 +184,21 @@ def mget(req: RestRequest) -> RestResponse:
     if "ids" in body:
         if default_index is None:
             raise errors.action_validation("index is missing for doc 0")
-        items = [{"_index": default_index, "_id": str(i)} for i in body["ids"]]
+        ids = body["ids"]
+        if not isinstance(ids, list) or any(isinstance(i, (dict, list)) or i is None for i in ids):
+            raise errors.parsing("[ids] must be an array of document ids")
+        items = [{"_index": default_index, "_id": str(i)} for i in ids]
     elif "docs" in body:
+        if not isinstance(body["docs"], list):
+            raise errors.parsing("[docs] must be an array of objects")
         for pos, doc in enumerate(body["docs"]):
             if not isinstance(doc, dict) or "_id" not in doc:
                 raise errors.action_validation(f"id is missing for doc {pos}")
             index = doc.get("_index", default_index)
             if index is None:
                 raise errors.action_validation(f"index is missing for doc {pos}")
+            if not isinstance(index, str) or isinstance(doc["_id"], (dict, list)) or doc["_id"] is None:
+                raise errors.parsing(f"[_index] and [_id] of doc {pos} must be strings")
             items.append({"_index": index, "_id": str(doc["_id"]), "_source": doc.get("_source")})
     else:
         raise errors.action_validation("no documents to get")

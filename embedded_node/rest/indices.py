@@ -148,7 +148,11 @@ def flush(req: RestRequest) -> RestResponse:
 
 def force_merge(req: RestRequest) -> RestResponse:
     shards = _shards(req)
-    max_segments = int(req.param("max_num_segments", "1"))
+    raw = req.param("max_num_segments", "1")
+    try:
+        max_segments = int(raw)
+    except ValueError:  # RestRequest.paramAsInt
+        raise errors.illegal_argument(f"Failed to parse int parameter [max_num_segments] with value [{raw}]") from None
     for shard in shards:
         shard.force_merge(max_segments, req.flag("only_expunge_deletes"))
     return ok(_shards_header(len(shards)))

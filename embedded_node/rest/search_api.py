@@ -79,7 +79,11 @@ def _msearch(req: RestRequest) -> dict[str, Any]:
 
 def scroll(req: RestRequest) -> RestResponse:
     body = req.json() or {}
+    if not isinstance(body, dict):
+        raise errors.parsing("scroll request body must be an object")
     scroll_id = req.path_params.get("scroll_id") or body.get("scroll_id") or req.param("scroll_id")
+    if scroll_id is not None and not isinstance(scroll_id, str):
+        raise errors.parsing(f"[scroll_id] must be a string, found [{scroll_id}]")
     if not scroll_id:
         raise errors.action_validation("scrollId is missing")
     return ok(scrolls.continue_scroll(req.node, scroll_id, body.get("scroll") or req.param("scroll")))
@@ -87,7 +91,11 @@ def scroll(req: RestRequest) -> RestResponse:
 
 def clear_scroll(req: RestRequest) -> RestResponse:
     body = req.json() or {}
+    if not isinstance(body, dict):
+        raise errors.parsing("clear scroll request body must be an object")
     ids = req.path_params.get("scroll_id") or body.get("scroll_id")
     if isinstance(ids, str):
         ids = ids.split(",")
+    elif ids is not None:
+        ids = jsonutil.string_list(ids, "scroll_id")
     return ok(scrolls.clear_scroll(req.node, ids))

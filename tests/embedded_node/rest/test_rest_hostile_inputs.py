@@ -189,3 +189,25 @@ def test_a_number_beyond_a_float_type_is_a_400_not_an_infinity(client, field_typ
     client.indices.create(index="f", body={"mappings": {"properties": {"x": {"type": field_type}}}})
     status, error = _status_and_error(lambda: client.index(index="f", id="1", body={"x": value}))
     assert status == 400 and error["type"] == "mapper_parsing_exception"
+
+
+@pytest.mark.parametrize("method, path, params, body", [
+    ("POST", "/_mget", {}, {"docs": 1}),
+    ("POST", "/items/_mget", {}, {"ids": 1}),
+    ("POST", "/_mget", {}, {"docs": [{"_index": [1], "_id": "1"}]}),
+    ("PUT", "/_cluster/settings", {}, {"persistent": 1}),
+    ("POST", "/_search/scroll", {}, {"scroll_id": [1], "scroll": "1m"}),
+    ("DELETE", "/_search/scroll", {}, {"scroll_id": 1}),
+    ("POST", "/items/_forcemerge", {"max_num_segments": "x"}, None),
+])
+def test_other_endpoints_that_were_500s(tmp_path, method, path, params, body):
+    """Found by probing every endpoint with wrong types (each was a TypeError/ValueError -> 500)."""
+    node = Node(tmp_path / "n")
+    try:
+        node.index_doc("items", "1", None, {"t": "a"}, refresh=True)
+        response = node.plugins.rest_controller.dispatch(node, method, path, params,
+                                                         None if body is None else json.dumps(body).encode())
+        assert response.status == 400 and response.body["error"]["type"] in (
+            "parsing_exception", "settings_exception", "x_content_parse_exception", "illegal_argument_exception")
+    finally:
+        node.close()

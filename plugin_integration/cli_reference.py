@@ -23,7 +23,10 @@ they compute and [the quick start](quickstart.md) for a first run.
 """
 
 
-def _walk(command: click.Command, path: tuple[str, ...], ctx: click.Context) -> Iterator[tuple[tuple[str, ...], click.Command, click.Context]]:
+Entry = tuple[tuple[str, ...], click.Command, click.Context]
+
+
+def _walk(command: click.Command, path: tuple[str, ...], ctx: click.Context) -> Iterator[Entry]:
     yield path, command, ctx
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):
@@ -76,7 +79,8 @@ def _section(path: tuple[str, ...], command: click.Command, ctx: click.Context) 
     if isinstance(command, click.Group):
         subs = command.list_commands(ctx)
         if subs:
-            lines.append("Subcommands: " + ", ".join(f"[`{title} {s}`](#{_anchor(f'{title} {s}')})" for s in subs) + ".")
+            links = [f"[`{title} {s}`](#{_anchor(f'{title} {s}')})" for s in subs]
+            lines.append("Subcommands: " + ", ".join(links) + ".")
             lines.append("")
     if command.epilog:
         lines += [inspect.cleandoc(command.epilog), ""]

@@ -51,7 +51,9 @@ class Connection:
                                   "(MMLTR_USERNAME/MMLTR_PASSWORD) or import the file from mmltr dashboards export "
                                   "in the Dashboards UI (Management > Saved objects > Import)")
         options = client_options(url, creds)
-        cert = (options["client_cert"], options["client_key"]) if "client_key" in options else options.get("client_cert")
+        cert = options.get("client_cert")
+        if "client_key" in options:
+            cert = (options["client_cert"], options["client_key"])
         verify: bool | str = options.get("ca_certs") or options.get("verify_certs", True)
         return cls(url, auth=options.get("http_auth"), headers=dict(options.get("headers") or {}), verify=verify,
                    cert=cert)
@@ -154,7 +156,8 @@ def import_objects(conn: Connection, objects: SavedObjects, session: requests.Se
     return ImportResult(bool(body.get("success")), int(body.get("successCount", 0)), list(body.get("errors") or []))
 
 
-def install(conn: Connection, objects_for: Callable[[str], SavedObjects], flavour: str | None = None) -> tuple[SavedObjects, ImportResult]:
+def install(conn: Connection, objects_for: Callable[[str], SavedObjects],
+            flavour: str | None = None) -> tuple[SavedObjects, ImportResult]:
     """Import mmltr's objects into Dashboards/Kibana at ``conn``; ``objects_for(flavour)`` builds them
     (:func:`.dashboards_objects.saved_objects`). Raises :class:`DashboardsError` when an object with one of our
     ids was not written by mmltr, or when the import reports errors."""

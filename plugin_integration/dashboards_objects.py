@@ -3,8 +3,9 @@
 Why aggregation-based ``visualization`` objects (not Kibana's ``lens``): they are the one chart format both
 products import (OpenSearch Dashboards forked Kibana 7.10, and Kibana 8 still imports and renders them), so
 one definition serves both flavours; the flavours differ only where the products do (Kibana 8 data views carry
-a ``name`` and no stored field list; the import API's XSRF header, :mod:`.dashboards_import`). No ``migrationVersion`` is
-written: the objects have the 7.10 shape, and both products migrate an object without one from the start.
+a ``name`` and no stored field list; the import API's XSRF header, :mod:`.dashboards_import`). No
+``migrationVersion`` is written (OpenSearch Dashboards' own sample objects carry an empty one): the objects
+have the 7.10 shape, which both products' saved-object migrations start from.
 
 Every object id starts with ``mmltr-`` (:data:`ID_PREFIX`) and every chart and the dashboard carry
 :data:`MARKER` in their description, so an import overwrites mmltr's own objects and nothing else.

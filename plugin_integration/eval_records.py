@@ -89,7 +89,8 @@ def query_records(evaluation: Evaluation, *, run_id: str, timestamp: dt.datetime
             continue
         diff = evaluation.differences(ranker, best, metric)
         for qid, d in diff.items():
-            value, base = float(evaluation.per_query[ranker][metric][qid]), float(evaluation.per_query[best][metric][qid])
+            value = float(evaluation.per_query[ranker][metric][qid])
+            base = float(evaluation.per_query[best][metric][qid])
             outcome = "win" if d > 1e-12 else "loss" if d < -1e-12 else "tie"
             docs.append({"run_id": run_id, "timestamp": when, "protocol": evaluation.protocol, **context,
                          "record": QUERY, "ranker": ranker, "best_baseline": best, "qid": str(qid), metric: value,

@@ -17,14 +17,15 @@ from opensearchpy import OpenSearch
 from embedded_node.distributions import DistributionMismatch
 from embedded_node.index.storage import DataDirLocked
 from embedded_node.node import open_node
+from embedded_node.rest.http_settings import PASSWORD_ENV, serve_security
 from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_server
 from embedded_node.rest.transport import EmbeddedConnection
 
 from .credentials import Credentials, client_options, load_credentials, redact_url, with_url_credentials
 from .serializer import OrjsonSerializer
 
-__all__ = ["DEFAULT_DATA_DIR", "DataDirLocked", "DistributionMismatch", "RemoteBindRefused", "make_client",
-           "serve_embedded_node"]
+__all__ = ["DEFAULT_DATA_DIR", "PASSWORD_ENV", "DataDirLocked", "DistributionMismatch", "RemoteBindRefused",
+           "make_client", "serve_embedded_node", "serve_security"]
 
 DEFAULT_DATA_DIR = Path(".mmltr")
 log = logging.getLogger(__name__)
@@ -60,15 +61,17 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
 
 
 def serve_embedded_node(data_dir: str | os.PathLike[str], host: str, port: int, allow_remote: bool,
-                        node_options: dict[str, Any] | None = None) -> tuple[Any, Any]:
+                        node_options: dict[str, Any] | None = None, **server_options: Any) -> tuple[Any, Any]:
     """Open the embedded node in ``data_dir`` and an HTTP server for it on ``host:port`` (loopback unless
     ``allow_remote``); returns ``(node, server)``. ``node_options``: ``distribution`` (``opensearch`` or
     ``elasticsearch``) and ``version`` to emulate. A refused bind raises :class:`RemoteBindRefused`, a data
     directory in use :class:`DataDirLocked`, one holding the other distribution's indices
-    :class:`DistributionMismatch`, a port in use ``OSError``."""
+    :class:`DistributionMismatch`, a port in use ``OSError``. ``server_options`` go to the HTTP server
+    (``settings``: limits, allowed hosts, basic auth; ``ssl_context``: TLS)."""
     check_bind_host(host, allow_remote)
     node = open_node(str(data_dir), **(node_options or {}))
-    server = make_server(node, host, port, allow_remote=allow_remote)
+    server = make_server(node, host, port, allow_remote=allow_remote, **server_options)
     bound_host, bound_port = server.server_address[:2]
-    node.storage.describe_owner(f"mmltr serve at http://{bound_host}:{bound_port}")
+    scheme = "https" if server_options.get("ssl_context") is not None else "http"
+    node.storage.describe_owner(f"mmltr serve at {scheme}://{bound_host}:{bound_port}")
     return node, server

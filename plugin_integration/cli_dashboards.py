@@ -50,9 +50,10 @@ def export(output: Path, flavour: str) -> None:
               help="OpenSearch Dashboards or Kibana, e.g. http://localhost:5601 (env MMLTR_DASHBOARDS_URL).")
 @click.option("--flavour", type=_FLAVOUR, default=None,
               help="Default: recognised from the server's answer (osd-name / kbn-name header).")
+@click.option("--dry-run", is_flag=True, help="Check the target and say what would be added or replaced; import nothing.")
 @click.pass_obj
 @friendly_errors
-def install_command(obj: Any, url: str, flavour: str | None) -> None:
+def install_command(obj: Any, url: str, flavour: str | None, dry_run: bool) -> None:
     """Import the saved objects through the saved-objects API, replacing mmltr's own objects only.
 
     Credentials as for clusters: MMLTR_USERNAME/MMLTR_PASSWORD or MMLTR_API_KEY, MMLTR_CA_CERTS and client
@@ -62,12 +63,15 @@ def install_command(obj: Any, url: str, flavour: str | None) -> None:
     credentials_file = getattr(obj, "credentials_file", None) if obj is not None else None
     try:
         conn = Connection.from_credentials(url, load_credentials(credentials_file))
-        objects, result = install(conn, saved_objects, flavour)
+        objects, existing, result = install(conn, saved_objects, flavour, dry_run=dry_run)
     except DashboardsError as exc:
         raise click.ClickException(str(exc)) from exc
     url = conn.url
-    click.echo(f"imported {result.success_count} saved objects into {objects.flavour.product} at {url}")
+    counts = f"{len(existing.new)} new, {len(existing.replaced)} replacing mmltr's own"
+    if result is None:
+        click.echo(f"would import {len(objects.objects)} saved objects into {objects.flavour.product} at {url} "
+                   f"({counts}); nothing changed (--dry-run)")
+        return
+    click.echo(f"imported {result.success_count} saved objects into {objects.flavour.product} at {url} ({counts})")
     click.echo(f"open {url.rstrip('/')}/app/dashboards#/view/{DASHBOARD_ID} (charts fill in once mmltr evaluate "
                "and mmltr features log --to-index have written to this cluster)")
-
-

@@ -125,26 +125,36 @@ def detect_flavour(conn: Connection, session: requests.Session | None = None) ->
                           "OpenSearch Dashboards or Kibana, or a proxy strips the header; pass --flavour")
 
 
-def foreign_objects(conn: Connection, objects: SavedObjects, session: requests.Session) -> list[str]:
-    """The ids among ``objects`` that exist already and were not written by mmltr (never overwritten)."""
+@dataclass
+class Existing:
+    """What the target holds under mmltr's ids: absent (``new``), written by mmltr (``replaced`` by an install)
+    or written by someone else (``foreign``: an install refuses to touch them). Entries are ``type:id``."""
+
+    new: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+def existing_objects(conn: Connection, objects: SavedObjects, session: requests.Session) -> Existing:
+    """Sort ``objects`` by what the target already holds under their ids (one ``_bulk_get``)."""
     wanted = [{"type": o["type"], "id": o["id"]} for o in objects.objects]
     response = _request(session, "POST", conn.endpoint("/api/saved_objects/_bulk_get"), json=wanted,
                         headers={objects.flavour.xsrf_header: "true"})
     found = _check(response, "reading the existing objects").get("saved_objects", [])
-    ours = {(o["type"], o["id"]): o for o in objects.objects}
-    foreign = []
-    for existing in found:
-        if existing.get("error"):
-            continue  # not there yet
-        key = (existing.get("type"), existing.get("id"))
-        attributes = existing.get("attributes") or {}
-        if key[0] == "index-pattern":
-            mine = key in ours and attributes.get("title") == ours[key]["attributes"]["title"]
+    held = {(e.get("type"), e.get("id")): e for e in found if not e.get("error")}
+    out = Existing()
+    for o in objects.objects:
+        key, name = (o["type"], o["id"]), f"{o['type']}:{o['id']}"
+        if key not in held:
+            out.new.append(name)
+            continue
+        attributes = held[key].get("attributes") or {}
+        if o["type"] == "index-pattern":
+            mine = attributes.get("title") == o["attributes"]["title"]
         else:
             mine = MARKER in str(attributes.get("description", ""))
-        if not mine:
-            foreign.append(f"{key[0]}:{key[1]}")
-    return foreign
+        (out.replaced if mine else out.foreign).append(name)
+    return out
 
 
 def import_objects(conn: Connection, objects: SavedObjects, session: requests.Session) -> ImportResult:
@@ -156,25 +166,28 @@ def import_objects(conn: Connection, objects: SavedObjects, session: requests.Se
     return ImportResult(bool(body.get("success")), int(body.get("successCount", 0)), list(body.get("errors") or []))
 
 
-def install(conn: Connection, objects_for: Callable[[str], SavedObjects],
-            flavour: str | None = None) -> tuple[SavedObjects, ImportResult]:
+def install(conn: Connection, objects_for: Callable[[str], SavedObjects], flavour: str | None = None,
+            dry_run: bool = False) -> tuple[SavedObjects, Existing, ImportResult | None]:
     """Import mmltr's objects into Dashboards/Kibana at ``conn``; ``objects_for(flavour)`` builds them
     (:func:`.dashboards_objects.saved_objects`). Raises :class:`DashboardsError` when an object with one of our
-    ids was not written by mmltr, or when the import reports errors."""
+    ids was not written by mmltr, or when the import reports errors. ``dry_run``: check and sort, import
+    nothing (the result is then ``None``)."""
     session = conn.session()
     chosen = flavour or detect_flavour(conn, session)
     if chosen not in FLAVOURS:
         raise DashboardsError(f"unknown flavour {chosen!r}: use one of {', '.join(FLAVOURS)}")
     objects: SavedObjects = objects_for(chosen)
-    foreign = foreign_objects(conn, objects, session)
-    if foreign:
+    existing = existing_objects(conn, objects, session)
+    if existing.foreign:
         raise DashboardsError(f"{conn.url} already has objects with mmltr's ids that mmltr did not write: "
-                              f"{', '.join(foreign)}; rename or delete them (Stack Management > Saved objects) "
-                              "and run mmltr dashboards install again")
+                              f"{', '.join(existing.foreign)}; rename or delete them (Stack Management > Saved "
+                              "objects) and run mmltr dashboards install again")
+    if dry_run:
+        return objects, existing, None
     result = import_objects(conn, objects, session)
     if not result.success or result.errors:
         details = "; ".join(f"{e.get('type')}:{e.get('id')}: {json.dumps(e.get('error'))}" for e in result.errors)
         raise DashboardsError(f"{objects.flavour.product} at {conn.url} imported {result.success_count} of "
                               f"{len(objects.objects)} objects: {details or 'no details'}")
     log.info("imported %d saved objects into %s", result.success_count, conn.url)
-    return objects, result
+    return objects, existing, result

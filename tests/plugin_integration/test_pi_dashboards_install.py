@@ -86,10 +86,12 @@ def test_reinstall_replaces_mmltr_objects_and_nothing_else(standin: Standin) -> 
     mine = {"type": "visualization", "id": "my-own-chart", "attributes": {"title": "mine", "description": ""},
             "references": []}
     standin.store[("visualization", "my-own-chart")] = mine
-    assert install(standin.url).exit_code == 0
+    first = install(standin.url)
+    assert first.exit_code == 0 and "(11 new, 0 replacing mmltr's own)" in first.output
     standin.store[("visualization", "mmltr-vis-ndcg-over-time")]["attributes"]["title"] = "edited in the UI"
     result = install(standin.url, "--flavour", "opensearch")
     assert result.exit_code == 0, result.output
+    assert "(0 new, 11 replacing mmltr's own)" in result.output
     assert standin.store[("visualization", "mmltr-vis-ndcg-over-time")]["attributes"]["title"].startswith("mmltr: ")
     assert standin.store[("visualization", "my-own-chart")] is mine
     assert len(standin.store) == 12
@@ -150,3 +152,16 @@ def test_the_wrong_flavour_is_refused_by_the_xsrf_check(standin: Standin) -> Non
     result = install(standin.url, "--flavour", "kibana")
     assert result.exit_code == 1 and "Request must contain the osd-xsrf header" in result.output
     assert not standin.store
+
+
+def test_dry_run_checks_and_counts_but_imports_nothing(standin: Standin) -> None:
+    standin.store[("dashboard", "mmltr-dashboard")] = saved_objects("opensearch").objects[-1]
+    result = install(standin.url, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would import 11 saved objects into OpenSearch Dashboards" in result.output
+    assert "(10 new, 1 replacing mmltr's own); nothing changed (--dry-run)" in result.output
+    assert not imports(standin) and len(standin.store) == 1
+    standin.store[("dashboard", "mmltr-dashboard")] = {"type": "dashboard", "id": "mmltr-dashboard",
+                                                       "attributes": {"title": "theirs"}, "references": []}
+    refused = install(standin.url, "--dry-run")
+    assert refused.exit_code == 1 and "dashboard:mmltr-dashboard" in refused.output

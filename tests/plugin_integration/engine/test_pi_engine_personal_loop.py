@@ -64,6 +64,7 @@ class Loop:
     sim: SimulatedLog
     outputs: dict[str, Result] = field(default_factory=dict)
     model: str = ""
+    flavour: str = "opensearch"
 
     def run(self, *args: str, ok: bool = True) -> Result:
         result = run_cli(self.data_dir, *args)
@@ -114,10 +115,15 @@ def _training_judgments(
     return pd.concat([both, pd.DataFrame(extra)], ignore_index=True)
 
 
-@pytest.fixture(scope="module")
-def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
+# Elasticsearch (o19s plugin, dense_vector, painless dotProduct for cf_score/taste_text): the same loop and
+# expectations; marked slow so that the default run does the personal loop once.
+@pytest.fixture(scope="module", params=["opensearch", pytest.param("elasticsearch", marks=pytest.mark.slow)])
+def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     root = tmp_path_factory.mktemp("personal_loop")
-    state = Loop(root, root / "node", simulate_clicks(SIMULATION))
+    state = Loop(root, root / "node", simulate_clicks(SIMULATION), flavour=request.param)
+    created = make_client(None, state.data_dir, node_options={"distribution": request.param})
+    created.info()  # the data directory remembers its distribution; the CLI opens it as that
+    created.close()
     o, log = state.outputs, str(root / "log.jsonl")
     write_jsonl(state.sim, log)
     _write_catalog(state.sim, root / "catalog.jsonl")
@@ -198,7 +204,11 @@ def test_profiles_build_writes_parquet_users_index_and_cf_vectors(loop: Loop, pr
         with_cf = client.count(index="items", body={"query": {"exists": {"field": "cf_vector"}}})["count"]
     finally:
         client.close()
-    assert mapping["cf_vector"]["dimension"] == CF_DIM
+    if loop.flavour == "elasticsearch":  # CF vectors are not unit length: max_inner_product, not dot_product
+        assert (mapping["cf_vector"]["type"], mapping["cf_vector"]["dims"]) == ("dense_vector", CF_DIM)
+        assert mapping["cf_vector"]["similarity"] == "max_inner_product"
+    else:
+        assert mapping["cf_vector"]["dimension"] == CF_DIM
     assert with_cf >= len(items)
     assert not any(neutral.get("category_affinity") or []) and not any(neutral.get("cf_vector") or [])
 

@@ -33,6 +33,9 @@ LTR_RELEASES = {
 }
 #: The LTR plugin is bundled in the OpenSearch distribution from 2.19.0 (opensearch-ltr); k-NN long before.
 OPENSEARCH_LTR_BUNDLED = (2, 19, 0)
+#: OpenSearch (and OpenSearch Dashboards, released in step) versions on record: 2.19.1 (OpenSearch #17469 release
+#: notes), 2.19.2 (deployments updated to it), 2.19.3 (opensearch-build #5655), 2.19.6 (documentation version history).
+OPENSEARCH_RELEASES = {"2.19.0", "2.19.1", "2.19.2", "2.19.3", "2.19.6"}
 
 
 def compose(name: str) -> dict[str, Any]:
@@ -85,6 +88,7 @@ def test_opensearch_stack_has_the_settings_and_plugins_mmltr_needs() -> None:
     node, dashboards = services["opensearch"], services["dashboards"]
     node_version = default(node["image"]).split(":")[1]
     assert version(node_version) >= OPENSEARCH_LTR_BUNDLED  # LTR bundled: no plugin download to pin
+    assert node_version in OPENSEARCH_RELEASES
     assert default(dashboards["image"]).split(":")[1] == node_version  # Dashboards must match the cluster version
     e = env(node)
     assert e["discovery.type"] == "single-node" and e["DISABLE_SECURITY_PLUGIN"] == "true"

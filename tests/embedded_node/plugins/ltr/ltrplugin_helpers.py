@@ -33,10 +33,12 @@ def oracle() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def create_products(client: OpenSearch) -> None:
-    """Five products: BM25 text, a price (missing on p3) and a 2-d vector (missing on p4)."""
+    """Five products: BM25 text, a price (missing on p3) and a 2-d vector (missing on p4): ``knn_vector`` on
+    OpenSearch, ``dense_vector`` on an emulated Elasticsearch (which refuses ``knn_vector``, as ES does)."""
+    opensearch = client.info()["version"].get("distribution") == "opensearch"
+    vec = {"type": "knn_vector", "dimension": 2} if opensearch else {"type": "dense_vector", "dims": 2}
     client.indices.create(index=PRODUCTS, body={"mappings": {"properties": {
-        "title": {"type": "text"}, "brand": {"type": "keyword"}, "price": {"type": "float"},
-        "vec": {"type": "knn_vector", "dimension": 2}}}})
+        "title": {"type": "text"}, "brand": {"type": "keyword"}, "price": {"type": "float"}, "vec": vec}}})
     docs = {
         "p0": {"title": "red running shoes", "brand": "acme", "price": 10.0, "vec": [1.0, 0.0]},
         "p1": {"title": "blue running shoes", "brand": "zeta", "price": 20.0, "vec": [0.0, 1.0]},

@@ -21,24 +21,41 @@ classic idf = ln(5 / 3) + 1 = 1.5108256 for both.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import pytest
 from opensearchpy import RequestError
+
+from plugin_integration.client import make_client
 
 F32 = np.float32
 IDF = float(F32(math.log(5 / 3) + 1.0))
 DOCS = {"1": "red red shoes", "2": "blue shoes", "3": "red hat red red", "4": "green scarf"}
 
 
-@pytest.fixture
-def corpus(client: Any) -> Any:
+def _index_corpus(client: Any) -> Any:
     client.indices.create(index="t", body={"mappings": {"properties": {"title": {"type": "text"}}}})
     for doc_id, title in DOCS.items():
         client.index(index="t", id=doc_id, body={"title": title})
     client.indices.refresh(index="t")
     return client
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One in-process node for the read-only statistic checks (the transports are covered by the feature and
+    logging test below, which runs through both doors)."""
+    client = make_client(None, tmp_path_factory.mktemp("termstats") / "node")
+    try:
+        yield _index_corpus(client)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def fresh_corpus(client: Any) -> Any:
+    return _index_corpus(client)
 
 
 def scores(client: Any, query: dict[str, Any]) -> dict[str, np.float32]:
@@ -162,8 +179,9 @@ def test_term_stat_errors_are_400(corpus: Any, body: dict[str, Any], message: st
     assert message in str(exc.value.info)
 
 
-def test_term_statistics_as_features_in_a_featureset_and_in_logging(corpus: Any) -> None:
+def test_term_statistics_as_features_in_a_featureset_and_in_logging(fresh_corpus: Any) -> None:
     """Both queries work as mustache features: ``sltr`` scores them and ``ltr_log`` logs them per document."""
+    corpus = fresh_corpus
     ltr = corpus.plugins.ltr
     ltr.create_default_store()
     features = [

@@ -119,7 +119,12 @@ class Inspector:
 
     def rankers(self) -> list[str]:
         """The baselines this index supports, then every uploaded model (by name: by age within a featureset)."""
-        models = [m.name for m in models_mod.list_models(self.client, None, self.store)]
+        try:
+            models = [m.name for m in models_mod.list_models(self.client, None, self.store)]
+        except ClusterError as exc:
+            if str(exc.status) != "404":
+                raise
+            models = []  # no feature store yet (mmltr store init): nothing uploaded
         return [b for b in BASELINES if b in self._baselines] + models
 
     def is_personal(self, ranker: str) -> bool:

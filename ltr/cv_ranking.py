@@ -8,7 +8,9 @@ the table may hold per-user groups (``user_id``): they follow their qid's fold.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,9 @@ from .train import train
 
 INNER_FOLDS = 5
 MIN_INNER_QUERIES = 10  # fewer training queries: one inner split instead of inner folds
+#: Tables from this many rows train their folds in parallel threads (below, a thread pool's start and the
+#: GIL-held Python between LightGBM's calls outweigh the gain).
+PARALLEL_FROM_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -38,21 +43,50 @@ class FoldModel:
 
 
 def fold_models(table: pd.DataFrame, feature_names: Sequence[str], splits: Sequence[tuple[Sequence[str],
-                Sequence[str]]], *, params: Mapping[str, Any] | None = None, base: bool = True) -> list[FoldModel]:
+                Sequence[str]]], *, params: Mapping[str, Any] | None = None, base: bool = True,
+                workers: int | None = None) -> list[FoldModel]:
     """One model per ``(train_qids, test_qids)``, trained on the rows of ``train_qids`` only; with ``base``,
-    boosting from a base score chosen on those rows (:mod:`ltr.base_choice`)."""
+    boosting from a base score chosen on those rows (:mod:`ltr.base_choice`).
+
+    The folds are independent, so they train in ``workers`` threads (default: one per available core, at most
+    one per fold, and one for tables under :data:`PARALLEL_FROM_ROWS`). Each fit runs LightGBM on one thread
+    (small tables, ``ltr.train``) and LightGBM releases the GIL while it boosts (ctypes calls), so threads are
+    how a K-fold evaluation uses the machine without processes to spawn; the models are the same whatever the
+    number of workers."""
     qids = table["qid"].astype(str)
-    models = []
-    for i, (train_qids, test_qids) in enumerate(splits):
+    tasks = []
+    for train_qids, _ in splits:
         rows = table[qids.isin(set(map(str, train_qids)))].reset_index(drop=True)
-        inner = INNER_FOLDS if rows["qid"].nunique() >= MIN_INNER_QUERIES else 0
-        if base and inner:
-            result = train_with_base(rows, list(feature_names), params=dict(params or {}), folds=inner)
-        else:
-            result = train(rows, list(feature_names), params=dict(params or {}), folds=inner)
-        models.append(FoldModel(i, tuple(map(str, train_qids)), tuple(map(str, test_qids)), result.booster,
-                                result.record))
-    return models
+        tasks.append((rows, list(feature_names), dict(params or {}), base))
+    if workers is None:
+        workers = available_cores() if len(table) >= PARALLEL_FROM_ROWS else 1
+    n = max(1, min(len(tasks), workers))
+    if n == 1:
+        trained = [_train_fold(*task) for task in tasks]
+    else:
+        with ThreadPoolExecutor(n, thread_name_prefix="fold") as pool:
+            trained = list(pool.map(lambda task: _train_fold(*task), tasks))
+    return [FoldModel(i, tuple(map(str, train_qids)), tuple(map(str, test_qids)), booster, record)
+            for i, ((train_qids, test_qids), (booster, record)) in enumerate(zip(splits, trained))]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (the affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _train_fold(rows: pd.DataFrame, feature_names: list[str], params: dict[str, Any], base: bool,
+                ) -> tuple[Any, dict[str, Any]]:
+    """One fold's model: (booster, record)."""
+    inner = INNER_FOLDS if rows["qid"].nunique() >= MIN_INNER_QUERIES else 0
+    if base and inner:
+        result = train_with_base(rows, feature_names, params=params, folds=inner)
+    else:
+        result = train(rows, feature_names, params=params, folds=inner)
+    return result.booster, dict(result.record)
 
 
 def predict(model: FoldModel, frame: pd.DataFrame, feature_names: Sequence[str]) -> np.ndarray:

@@ -108,3 +108,15 @@ def test_features_that_can_be_negative_or_missing_are_never_the_base():
     assert strongest_feature(shifted, features)[0] == "weak"  # n1 is negative somewhere too
     holed = t.assign(cosine=t["cosine"].where(t.index % 7 != 0))  # the strongest feature, sometimes missing
     assert strongest_feature(holed, features)[0] == "weak"
+
+
+def test_fold_models_are_the_same_trained_in_parallel_threads():
+    """Folds train in threads on large tables (LightGBM releases the GIL); the models must not depend on it."""
+    t = table(n_queries=15, docs=6, seed=4)[["qid", "doc_id", "grade", "cosine", "n1"]]
+    folds = splits(sorted(set(t["qid"])), 3)
+    kwargs = {"base": True, "params": {"learning_rate": 0.3}}
+    one = cv_ranking.fold_models(t, ["cosine", "n1"], folds, workers=1, **kwargs)
+    two = cv_ranking.fold_models(t, ["cosine", "n1"], folds, workers=2, **kwargs)
+    assert [m.booster.model_to_string() for m in one] == [m.booster.model_to_string() for m in two]
+    assert [m.record["base_score"] for m in one] == [m.record["base_score"] for m in two]
+    assert [m.test_qids for m in one] == [m.test_qids for m in two] == [tuple(te) for _, te in folds]

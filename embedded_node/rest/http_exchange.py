@@ -41,6 +41,8 @@ def handle(node: Any, request: HttpRequest, settings: HttpSettings) -> RestRespo
         return RestResponse(exc.status, exc.body, headers=exc.headers)
     except errors.EngineError as exc:
         return RestResponse(exc.status, exc.to_body())
+    except ConnectionError:  # an injected dropped connection (rest/faults.py): the server closes the socket
+        raise
     except Exception as exc:  # noqa: BLE001 - the router catches handler errors; this is for the layer above it
         log.exception("unhandled error for %s %s", request.method, request.target)
         return RestResponse(500, errors.EngineError("exception", f"internal error: {type(exc).__name__}",

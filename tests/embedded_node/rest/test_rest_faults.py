@@ -3,6 +3,7 @@ seeded, per endpoint, and what each fault looks like to opensearch-py (issue 14)
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ import pytest
 from opensearchpy import ConnectionError as ClientConnectionError
 from opensearchpy import OpenSearch, TransportError
 
+from embedded_node.node import open_node, release_node
 from embedded_node.rest.faults import ENV, FaultInjector, FaultPlan
+from embedded_node.rest.server import make_server
 from plugin_integration.client import RETRY_OPTIONS, make_client
 
 
@@ -128,3 +131,27 @@ def test_a_plan_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(ENV, f"@{tmp_path / 'missing.json'}")
     with pytest.raises(ValueError, match="cannot read"):
         FaultPlan.from_environment()
+
+
+def test_over_http_a_drop_closes_the_socket_and_the_client_retries(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, json.dumps({"rules": [{"path": "/", "drop": 1.0, "max_faults": 2},
+                                                  {"path": "/_cluster/health", "drop_after": 1.0}]}))
+    node = open_node(str(tmp_path / "served"))
+    monkeypatch.delenv(ENV)
+    server = make_server(node, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    client = make_client(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        assert client.info()["version"]["distribution"] == "opensearch"  # third try, after two drops
+        injector = node.plugins.rest_controller
+        assert injector.injected["drop"] == 2
+        with pytest.raises(ClientConnectionError):  # every try dropped: bounded, then raised
+            client.cluster.health()
+        assert injector.injected["drop_after"] == RETRY_OPTIONS["max_retries"] + 1
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+        release_node(node)

@@ -11,6 +11,7 @@ scores what LightGBM predicts, with the same expectations on both flavours.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from ltr.base_score import BaseScore
 from ltr.base_score import predict as predict_with_base
 from ltr.feature_table import RESERVED
 from plugin_integration.client import make_client
+from plugin_integration.cluster_info import detect
 
 ICECAT = Path(__file__).resolve().parents[2] / "data" / "icecat"
 N_QUERIES = 30
@@ -59,12 +61,16 @@ class Loop:
     outputs: dict[str, Result] = field(default_factory=dict)
     model: str = ""
     flavour: str = "opensearch"
+    cluster: str | None = None  # MMLTR_TEST_CLUSTER for the real-cluster variant
 
     def run(self, *args: str, ok: bool = True) -> Result:
-        result = run_cli(self.data_dir, *args)
+        result = run_cli(self.data_dir, *(("--cluster", self.cluster) if self.cluster else ()), *args)
         if ok:
             assert result.exit_code == 0, result.output
         return result
+
+    def client(self) -> Any:
+        return make_client(self.cluster, self.data_dir)
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -82,13 +88,35 @@ def _subset(root: Path) -> pd.DataFrame:
     return icecat_subset(root, N_QUERIES, N_OTHERS, extra=fake)
 
 
-@pytest.fixture(scope="module", params=["opensearch", "elasticsearch"])
+REAL_CLUSTER = os.environ.get("MMLTR_TEST_CLUSTER")
+
+
+def _fresh_cluster(url: str) -> str:
+    """The flavour of the real (disposable) cluster at ``url``, after deleting what a previous loop left."""
+    client = make_client(url)
+    try:
+        for row in client.cat.indices(index="items*", format="json"):
+            client.indices.delete(index=row["index"])
+        if client.indices.exists(index=".ltrstore"):
+            client.transport.perform_request("DELETE", "/_ltr")
+        return detect(client, refresh=True).flavour
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module", params=["opensearch", "elasticsearch", pytest.param("cluster", marks=[
+    pytest.mark.cluster, pytest.mark.skipif(not REAL_CLUSTER, reason="set MMLTR_TEST_CLUSTER=http://... (an "
+                                                                     "OpenSearch or Elasticsearch cluster)")])])
 def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     root = tmp_path_factory.mktemp("icecat_loop")
-    state = Loop(root, root / "node", _subset(root), flavour=request.param)
-    created = make_client(None, state.data_dir, node_options={"distribution": request.param})
-    created.info()  # the data directory now remembers its distribution; the CLI opens it as that
-    created.close()
+    if request.param == "cluster":  # either flavour: the loop detects it, the expectations follow it
+        state = Loop(root, root / "node", _subset(root), flavour=_fresh_cluster(str(REAL_CLUSTER)),
+                     cluster=REAL_CLUSTER)
+    else:
+        state = Loop(root, root / "node", _subset(root), flavour=request.param)
+        created = make_client(None, state.data_dir, node_options={"distribution": request.param})
+        created.info()  # the data directory now remembers its distribution; the CLI opens it as that
+        created.close()
     o = state.outputs
     o["load"] = state.run(
         "index", "load", str(root / "catalog.jsonl"), "--text-encoder", "hashing:64", "--no-progress"
@@ -117,7 +145,7 @@ def test_featureset_init_writes_the_fields_the_index_has(loop: Loop) -> None:
     names = [f["name"] for f in spec["features"]]
     assert names == NON_PERSONAL  # no cf_vector (no profiles) and no image vectors: no personal, no knn_image
     assert "7 features" in loop.outputs["init"].output and "personal" not in loop.outputs["init"].output
-    client = make_client(None, loop.data_dir)
+    client = loop.client()
     try:
         mapping = next(iter(client.indices.get_mapping(index="items").values()))["mappings"]["properties"]
     finally:
@@ -164,7 +192,7 @@ def test_logged_knn_text_is_the_cosine_of_the_hashing_vectors(loop: Loop) -> Non
     rows = table[table.qid == table.qid.iloc[0]]
     query = loop.judgments.loc[loop.judgments.qid == rows.qid.iloc[0], "query"].iloc[0]
     q = HashingEncoder(64).encode([query])[0].astype(np.float64)
-    client = make_client(None, loop.data_dir)
+    client = loop.client()
     try:
         docs = client.mget(index="items", body={"ids": list(rows.doc_id)})["docs"]
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from opensearchpy import OpenSearch, TransportError
@@ -168,12 +167,11 @@ def test_20_simultaneous_first_queries_on_a_freshly_served_node_all_parse(tmp_pa
                 results[i] = repr(exc)
 
         threads = [threading.Thread(target=first, args=(i,)) for i in range(20)]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(60)
-        assert results == [1] * 20 and time.monotonic() - started < 60
+        assert results == [1] * 20
 
 
 def test_a_non_string_field_type_is_a_mapper_parsing_400(client):

@@ -27,6 +27,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from opensearchpy.exceptions import RequestError
+
 from ltr.evaluation import JUDGED_AT, METRICS, Evaluation, Verdict
 
 from .errors import translated
@@ -111,9 +113,15 @@ def feature_records(gain: Mapping[str, float] | None, *, run_id: str, timestamp:
 
 
 def ensure_index(client: Any, index: str = EVALS_INDEX) -> None:
+    """Create the index unless it exists. "Already exists" from the create is fine: another run made it
+    meanwhile, or the client retried a create whose first answer was lost (a dropped connection)."""
     with translated(f"could not create the evaluations index {index!r}"):
         if not client.indices.exists(index=index):
-            client.indices.create(index=index, body={"mappings": mapping()})
+            try:
+                client.indices.create(index=index, body={"mappings": mapping()})
+            except RequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
 
 
 def record_id(doc: Mapping[str, Any]) -> str:

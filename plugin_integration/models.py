@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
 from . import ltr_api
+from .errors import ClusterError
 from .featuresets import FeatureSet, fetch
 
 log = logging.getLogger(__name__)
@@ -217,10 +218,31 @@ def upload_model(client: Any, featureset: str | FeatureSet, name: str, definitio
     if check:
         stored = featureset if isinstance(featureset, FeatureSet) else fetch(client, set_name, store)
         check_model(model, stored, feature_names)
-    response = ltr_api.create_model_from_set(client, set_name, model.body(validation), store,
-                                             version=featureset_version)
+    try:
+        response = ltr_api.create_model_from_set(client, set_name, model.body(validation), store,
+                                                 version=featureset_version)
+    except ClusterError as exc:
+        if not _stored_already(client, exc, model, store):
+            raise
+        log.info("model %s was created by an earlier try of this upload (its answer was lost)", name)
+        response = {"_id": name, "result": "created"}
     log.info("uploaded model %s (%s) from featureset %s", name, model_type, set_name)
     return response
+
+
+def _stored_already(client: Any, exc: ClusterError, model: Model, store: str | None) -> bool:
+    """Whether a "model already exists" refusal is for this very model: the client retried a create whose
+    answer was lost (dropped connection, timeout) and the first try had stored it. Another model under the
+    name is still an error (models are never replaced)."""
+    reason = str(exc.reason)  # the plugin: "Element of type [model] are not updatable, please create a new one"
+    if "not updatable" not in reason and "already exists" not in reason:
+        return False
+    try:
+        stored = get_model(client, model.name, store)
+    except ClusterError:
+        return False
+    return (stored.type == model.type and _loaded(stored.definition) == _loaded(model.definition)
+            and (stored.feature_normalizers or None) == (model.feature_normalizers or None))
 
 
 def get_model(client: Any, name: str, store: str | None = None) -> Model:

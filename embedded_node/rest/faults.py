@@ -8,7 +8,7 @@ accounting code can be tested and demonstrated against the real node rather than
                    "drop_after": 0.02, "slow": 0.1, "slow_s": 0.2, "bulk_item": 0.05}]}'
 
 Each rule matches requests by ``method`` and ``path`` (fnmatch patterns; ``*`` by default) and gives the
-probability of each fault; the first matching rule applies. Per request, one seeded draw picks at most one of:
+probability of each fault; the first matching rule that is not spent (``max_faults``) applies. Per request, one seeded draw picks at most one of:
 
 * ``429`` / ``503``: OpenSearch's error body (``rejected_execution_exception``,
   ``unavailable_shards_exception``) without reaching the node;
@@ -16,8 +16,9 @@ probability of each fault; the first matching rule applies. Per request, one see
 * ``drop_after``: the node executes the request, then the connection is dropped before the answer (the case
   that makes a client's retry a second execution: idempotence is what survives it);
 
-and independently ``slow`` delays the answer by ``slow_s`` seconds. ``max_faults`` stops a rule's request
-faults after that many (``"drop_after": 1, "max_faults": 1``: exactly one lost answer, for tests). ``bulk_item`` fails each ``_bulk`` item
+and independently ``slow`` delays the answer by ``slow_s`` seconds. ``max_faults`` retires a rule after that
+many request faults, and later rules apply instead (``"drop_after": 1, "max_faults": 1``: exactly one lost
+answer, for tests). ``bulk_item`` fails each ``_bulk`` item
 with that probability (status ``bulk_item_status``, 429 by default): the item is cut out before the node sees
 it and an OpenSearch-shaped error item is put in its place. The draws come from one ``random.Random(seed)``,
 so a single-threaded client sees the same faults on every run. :attr:`FaultInjector.injected` counts them.
@@ -139,10 +140,12 @@ class FaultInjector:
                  body: bytes | None) -> RestResponse:
         method = method.upper()
         bare = path.split("?", 1)[0]
-        rule = next((r for r in self.plan.rules if r.matches(method, bare)), None)
-        if rule is None:
+        number = next((i for i, r in enumerate(self.plan.rules) if r.matches(method, bare) and not self._spent(i)),
+                      None)
+        if number is None:
             return self.router.dispatch(node, method, path, params, body)
-        fault, slow = self._draw(rule, self.plan.rules.index(rule))
+        rule = self.plan.rules[number]
+        fault, slow = self._draw(rule, number)
         if slow:
             time.sleep(rule.slow_s)
         if fault in ("429", "503"):
@@ -160,12 +163,15 @@ class FaultInjector:
             raise DroppedConnection(f"injected fault: connection dropped after [{method} {bare}] ran")
         return response
 
+    def _spent(self, number: int) -> bool:
+        limit = self.plan.rules[number].max_faults
+        return limit is not None and self._by_rule[number] >= limit
+
     def _draw(self, rule: FaultRule, number: int) -> tuple[str | None, bool]:
         with self._lock:
             x, y = self._random.random(), self._random.random()
             fault, edge = None, 0.0
-            spent = rule.max_faults is not None and self._by_rule[number] >= rule.max_faults
-            for name in () if spent else _REQUEST_FAULTS:
+            for name in () if self._spent(number) else _REQUEST_FAULTS:
                 edge += rule.rates.get(name, 0.0)
                 if x < edge:
                     fault = name

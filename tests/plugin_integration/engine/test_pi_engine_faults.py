@@ -32,7 +32,15 @@ pytestmark = pytest.mark.slow  # a whole loop twice (~35 s of CPU) and bulk retr
 
 N_QUERIES, N_OTHERS = 12, 60
 TRANSIENT = {"503": 0.08, "drop": 0.03, "slow": 0.05, "slow_s": 0.002}
+ONCE = {"max_faults": 1}
 FAULTS = {"seed": 14, "rules": [
+    # each kind of fault at least once, where it hurts most (then the rule retires and the random ones apply)
+    {"path": "*/_bulk", "429": 1.0, **ONCE}, {"path": "*/_bulk", "drop_after": 1.0, **ONCE},
+    {"path": "*/_msearch", "503": 1.0, **ONCE}, {"path": "*/_msearch", "drop": 1.0, **ONCE},
+    {"method": "PUT", "path": "/items-v*", "drop_after": 1.0, **ONCE},
+    {"method": "POST", "path": "/_aliases", "drop_after": 1.0, **ONCE},
+    {"method": "PUT", "path": "/mmltr-evals", "drop_after": 1.0, **ONCE},
+    {"method": "POST", "path": "*/_createmodel", "drop_after": 1.0, **ONCE},
     {"path": "*/_bulk", "429": 0.1, "drop_after": 0.05, "bulk_item": 0.1, **TRANSIENT},
     {"path": "*/_msearch", "drop_after": 0.05, **TRANSIENT},
     {"path": "*/_search", "drop_after": 0.05, **TRANSIENT},
@@ -92,6 +100,7 @@ def _index_and_log(run: Run, root: Path) -> None:
 
 def _upload_and_evaluate(run: Run, root: Path) -> None:
     upload = _cli(run, "upload", "model", "upload", str(root / "model"))
+    assert upload.exit_code == 0, upload.output
     model = upload.output.split("uploaded model '")[1].split("'")[0]
     _cli(run, "evaluate", "evaluate", str(root / "judgments.csv"), "--model", model, "--batch-size", "4",
          "--report", str(run.out / "report"))
@@ -126,6 +135,7 @@ def test_every_step_succeeds_through_the_faults_and_each_kind_was_injected(runs:
     assert clean.injected == Counter()
     assert {k for k, v in faulty.injected.items() if v} == {"429", "503", "drop", "drop_after", "slow",
                                                             "bulk_item"}, faulty.injected
+    assert faulty.injected["drop_after"] >= 5  # at least: a bulk, the create, the swap, mmltr-evals, the model
 
 
 def test_each_catalogue_row_is_indexed_exactly_once(runs: tuple[Run, Run]) -> None:

@@ -27,7 +27,16 @@ class HttpRequest:
 
 
 def handle(node: Any, request: HttpRequest, settings: HttpSettings) -> RestResponse:
-    """The node's response to ``request``; every refusal is an OpenSearch-shaped JSON response."""
+    """The node's response to ``request``; every refusal is an OpenSearch-shaped JSON response. A browser
+    origin that got this far is one of ``allowed_origins``: it gets CORS headers (``http.cors.*``)."""
+    response = _respond(node, request, settings)
+    origin = request.headers.get("origin")
+    if origin is not None and origin in settings.allowed_origins:
+        response.headers.update(http_guard.cors_headers(origin, preflight=request.method == "OPTIONS"))
+    return response
+
+
+def _respond(node: Any, request: HttpRequest, settings: HttpSettings) -> RestResponse:
     url = urlsplit(request.target)
     try:
         params = dict(parse_qsl(url.query, keep_blank_values=True))

@@ -6,8 +6,8 @@ name resolve to 127.0.0.1. So, before routing:
 
 - ``Host`` must name loopback (``localhost``, ``127.0.0.1``, ``[::1]``), be an IP literal, or be listed in
   ``allowed_hosts``: a rebinding page still sends its own name.
-- a request carrying ``Origin`` (only browsers send it) must come from ``allowed_origins``; the node sends no CORS
-  headers, as OpenSearch with ``http.cors.enabled: false``.
+- a request carrying ``Origin`` (only browsers send it) must come from ``allowed_origins``; those get OpenSearch's
+  CORS headers (``http.cors.*`` defaults), every other origin a 403 before anything runs.
 - with basic authentication configured, ``Authorization`` must name a user and password from the users file.
 - a body must be JSON (``application/json``, ``application/x-ndjson``, ``+json`` types): OpenSearch answers
   406 to anything else, including the ``text/plain`` a cross-site form or ``fetch`` can send.
@@ -132,3 +132,14 @@ def check_content_type(content_type: str | None) -> None:
     if media in _JSON_TYPES or (media.startswith("application/") and media.endswith(("+json", "+x-ndjson"))):
         return
     raise Refused(406, {"error": f"Content-Type header [{content_type}] is not supported", "status": 406})
+
+
+def cors_headers(origin: str, preflight: bool) -> dict[str, str]:
+    """OpenSearch's CORS answer for an allowed origin (``http.cors.allow-methods``/``-headers``/``max-age``
+    defaults); credentials are not allowed (``http.cors.allow-credentials: false``)."""
+    headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    if preflight:
+        headers.update({"Access-Control-Allow-Methods": "OPTIONS,HEAD,GET,POST,PUT,DELETE",
+                        "Access-Control-Allow-Headers": "X-Requested-With,Content-Type,Content-Length",
+                        "Access-Control-Max-Age": "1728000"})
+    return headers

@@ -83,8 +83,14 @@ def test_allowed_hosts_and_origins_are_configurable(tmp_path, monkeypatch):
     with served(tmp_path / "node", HttpSettings.from_env()) as (_, server):
         port = server.server_address[1]
         assert request(port, "GET", "/", headers={"Host": "search.internal:9200"})[0] == 200
-        assert request(port, "GET", "/", headers={"Origin": "http://localhost:5601"})[0] == 200
-        assert request(port, "GET", "/", headers={"Origin": "http://localhost:5602"})[0] == 403
+        status, headers, _ = request(port, "GET", "/", headers={"Origin": "http://localhost:5601"})
+        assert status == 200 and headers["access-control-allow-origin"] == "http://localhost:5601"
+        status, headers, _ = request(port, "OPTIONS", "/items/_search", headers={
+            "Origin": "http://localhost:5601", "Access-Control-Request-Method": "POST"})  # a browser's preflight
+        assert status == 200 and "POST" in headers["access-control-allow-methods"]
+        assert "Content-Type" in headers["access-control-allow-headers"]
+        status, headers, _ = request(port, "GET", "/", headers={"Origin": "http://localhost:5602"})
+        assert status == 403 and "access-control-allow-origin" not in headers
 
 
 def test_basic_auth_when_configured(tmp_path):

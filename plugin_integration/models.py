@@ -209,7 +209,8 @@ def upload_model(client: Any, featureset: str | FeatureSet, name: str, definitio
     With ``check`` the stored set is fetched (unless a :class:`FeatureSet` is given) and the definition is
     checked against it first (:func:`check_model`). ``featureset_version`` makes the plugin refuse the upload if
     the set changed since the features were logged. Existing names are refused by the plugin: models are never
-    replaced.
+    replaced. With ``check``, a create retried by the client after its answer was lost (and refused because its
+    first try stored the model) is recognised and succeeds.
     """
     set_name = featureset.name if isinstance(featureset, FeatureSet) else featureset
     if not name or not str(name).strip():
@@ -218,11 +219,14 @@ def upload_model(client: Any, featureset: str | FeatureSet, name: str, definitio
     if check:
         stored = featureset if isinstance(featureset, FeatureSet) else fetch(client, set_name, store)
         check_model(model, stored, feature_names)
+    # With ``check``, whether the name was free before: then a "not updatable" refusal whose stored model is this
+    # one was our own create, retried after its answer was lost. Without ``check``: one request, no recovery.
+    existed = _exists(client, name, store) if check else True
     try:
         response = ltr_api.create_model_from_set(client, set_name, model.body(validation), store,
                                                  version=featureset_version)
     except ClusterError as exc:
-        if not _stored_already(client, exc, model, store):
+        if existed or not _stored_already(client, exc, model, store):
             raise
         log.info("model %s was created by an earlier try of this upload (its answer was lost)", name)
         response = {"_id": name, "result": "created"}
@@ -230,10 +234,20 @@ def upload_model(client: Any, featureset: str | FeatureSet, name: str, definitio
     return response
 
 
+def _exists(client: Any, name: str, store: str | None) -> bool:
+    try:
+        get_model(client, name, store)
+    except ClusterError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
 def _stored_already(client: Any, exc: ClusterError, model: Model, store: str | None) -> bool:
-    """Whether a "model already exists" refusal is for this very model: the client retried a create whose
-    answer was lost (dropped connection, timeout) and the first try had stored it. Another model under the
-    name is still an error (models are never replaced)."""
+    """Whether a "not updatable" refusal of a name that was free just before is for this very model: the
+    client retried a create whose answer was lost (dropped connection, timeout) and the first try had stored
+    it. Another model under the name is still an error (models are never replaced)."""
     reason = str(exc.reason)  # the plugin: "Element of type [model] are not updatable, please create a new one"
     if "not updatable" not in reason and "already exists" not in reason:
         return False

@@ -62,7 +62,7 @@ def _msearch(req: RestRequest) -> dict[str, Any]:
             raise errors.illegal_argument(f"key [{sorted(unknown)[0]}] is not supported in the metadata section")
         index = header.get("index", header.get("indices", req.path_params.get("index")))
         if index is not None and not isinstance(index, str):
-            index = ",".join(jsonutil.string_list(index, "index"))
+            index = _header_indices(index)
         params = {k: str(v) for k, v in header.items() if k not in ("index", "indices")}
         for key in ("rest_total_hits_as_int", "typed_keys"):
             if key in req.params:
@@ -75,6 +75,16 @@ def _msearch(req: RestRequest) -> dict[str, Any]:
         except errors.EngineError as exc:
             responses.append({**exc.to_body()})
     return {"took": int((time.perf_counter() - started) * 1000), "responses": responses}
+
+
+def _header_indices(value: Any) -> str:
+    """``XContentMapValues.nodeStringArrayValue``: a scalar is its text (``5`` names index ``5``), a list its
+    items' texts; an object is refused (OpenSearch would make an index name of its ``toString``)."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, (dict, list)) for v in items):
+        raise errors.EngineError("x_content_parse_exception",
+                                 f"[index] must be a string or an array of strings, found [{value}]", 400)
+    return ",".join(("true" if v else "false") if isinstance(v, bool) else str(v) for v in items)
 
 
 def scroll(req: RestRequest) -> RestResponse:

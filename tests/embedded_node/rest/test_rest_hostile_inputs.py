@@ -97,8 +97,13 @@ def test_alias_actions_with_a_non_string_index_are_a_400(items):
     assert status == 400 and error["type"] == "x_content_parse_exception"
 
 
-def test_an_msearch_header_with_a_numeric_index_fails_the_request_not_the_node(items):
-    status, error = _status_and_error(lambda: items.msearch(body='{"index":5}\n{"query":{"match_all":{}}}\n'))
+def test_an_msearch_header_with_a_numeric_index_names_index_5_as_opensearch_reads_it(items):
+    """Was a 500. OpenSearch reads the header's ``index`` with nodeStringArrayValue: ``5`` is index "5"."""
+    response = items.msearch(body='{"index":5}\n{"query":{"match_all":{}}}\n{"index":["items"]}\n{}\n')
+    first, second = response["responses"]
+    assert first["status"] == 404 and first["error"]["root_cause"][0]["reason"] == "no such index [5]"
+    assert second["status"] == 200
+    status, error = _status_and_error(lambda: items.msearch(body='{"index":{"a":1}}\n{}\n'))
     assert status == 400 and error["type"] == "x_content_parse_exception"
 
 

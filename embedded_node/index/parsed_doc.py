@@ -146,7 +146,7 @@ class _Parser:
                     continue
             self.add_scalar(mapper, item)
 
-    def add_scalar(self, mapper: FieldMapper, item: Any) -> None:
+    def add_scalar(self, mapper: FieldMapper, item: Any, copied: bool = False) -> None:
         ftype = mapper.type
         if isinstance(item, dict):
             raise self._fail(mapper, item, f"Can't get text on a START_OBJECT at field [{mapper.path}]",
@@ -177,6 +177,24 @@ class _Parser:
         if mapper.sub_fields and ftype in ("text", "keyword"):
             for sub in mapper.sub_fields:
                 self.add_scalar(sub, item)
+        if not copied and mapper.params.get("copy_to"):
+            self.copy_to(mapper, item)
+
+    def copy_to(self, mapper: FieldMapper, item: Any) -> None:
+        """``copy_to``: the value is also indexed in each target field (not in ``_source``), as one more value
+        of it; a missing target is mapped dynamically from the value. Not transitive: a copied value is not
+        copied on from the target (as in OpenSearch)."""
+        targets = mapper.params["copy_to"]
+        for target in [targets] if isinstance(targets, str) else list(targets):
+            target_mapper = self.fields.get(str(target))
+            if target_mapper is None:
+                if str(target) in self.mapping.objects:
+                    raise errors.mapper_parsing(f"Cannot copy to field [{target}] since it is mapped as an object")
+                self.dynamic(str(target), item)
+            elif target_mapper.is_vector:
+                raise errors.mapper_parsing(f"[copy_to] cannot copy to the vector field [{target}]")
+            else:
+                self.add_scalar(target_mapper, item, copied=True)
 
     def _boolean(self, mapper: FieldMapper, item: Any) -> float:
         if isinstance(item, bool):

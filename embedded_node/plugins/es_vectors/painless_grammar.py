@@ -18,7 +18,6 @@ import pyparsing as pp
 pp.ParserElement.enable_packrat()
 
 VECTOR_FUNCTIONS = ("cosineSimilarity", "dotProduct", "l1norm", "l2norm")
-MATH_FUNCTIONS = ("abs", "max", "min", "sqrt", "log", "log10", "exp", "pow", "floor", "ceil")
 DECL_TYPES = ("double", "float", "def", "int", "long")
 
 Node = tuple[Any, ...]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -32,6 +33,9 @@ DEFAULT_MIN_EVIDENCE = 5
 PER_USER_MIN_EVIDENCE = 1
 PER_USER_SHRINKAGE = 1.0
 COLUMNS = ("qid", "query", "doc_id", "grade")
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, read with surrogateescape
 
 
 class JudgmentsError(Exception):
@@ -109,16 +113,23 @@ def import_labels(path: str | Path, *, grade_map: Mapping[str, int] | None = Non
     if not path.is_file():
         raise JudgmentsError(f"judgments file {path} does not exist")
     table = _LabelTable(str(path))
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    # surrogateescape: a byte that is not UTF-8 rejects its row (invalid_utf8) instead of aborting the import
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.DictReader(handle)
-        header = [(columns or {}).get(c, c) for c in (reader.fieldnames or [])]
-        missing = [c for c in ("query", "doc_id", "grade") if c not in header]
-        if missing:
-            raise JudgmentsError(f"{path}: missing column(s) {', '.join(missing)}; the header must have "
-                                 f"qid,query,doc_id,grade[,user_id] (found {', '.join(header) or 'nothing'})")
-        reader.fieldnames = header
-        for raw in reader:
-            table.add(raw, reader.line_num, grade_map, scale)
+        try:
+            header = [(columns or {}).get(c, c) for c in (reader.fieldnames or [])]
+            missing = [c for c in ("query", "doc_id", "grade") if c not in header]
+            if missing:
+                raise JudgmentsError(f"{path}: missing column(s) {', '.join(missing)}; the header must have "
+                                     f"qid,query,doc_id,grade[,user_id] (found {', '.join(header) or 'nothing'})")
+            if any(_ESCAPED_BYTE.search(c) for c in header):
+                raise JudgmentsError(f"{path}: the header row has a byte that is not UTF-8; save the file as UTF-8")
+            reader.fieldnames = header
+            for raw in reader:
+                table.add(raw, reader.line_num, grade_map, scale)
+        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit(): the rest cannot be framed
+            raise JudgmentsError(
+                f"{path}: the row after line {reader.line_num} is not a readable CSV row ({exc}); fix it") from None
     table.report.count("judgments", len(table.rows))
     log.info("read %d judgments from %s (%d rejected)", len(table.rows), path, table.report.n_rejected)
     return table.rows, table.report
@@ -137,6 +148,11 @@ class _LabelTable:
     def add(self, raw: dict[str, str | None], line: int, grade_map: Mapping[str, int] | None,
             scale: tuple[float, float] | None) -> None:
         self.report.count("rows_read")
+        bad = next((k for k, v in raw.items() if isinstance(v, str) and _ESCAPED_BYTE.search(v)), False)
+        if bad is not False:
+            self.report.reject(Reject(self.file, line, "invalid_utf8", f"column {bad!r} has a byte that is not "
+                                      "UTF-8; save the file as UTF-8", bad, None))
+            return
         try:
             judgment = _judgment(raw, grade_map, scale)
         except ValueError as exc:

@@ -29,8 +29,13 @@ class Distribution:
     listed: Mapping[str, str]
     plugin_version: Callable[["Node", str], str]
     headers: Mapping[str, str] = field(default_factory=dict)
+    roles: tuple[str, ...] = ("data", "ingest", "cluster_manager")  # ``_nodes`` roles (Elasticsearch: master)
 
     def cat_plugins(self, node: "Node") -> list[tuple[str, str]]:
         """``(component, version)`` of each listed plugin, in mount order."""
-        return [(self.listed[p.name], self.plugin_version(node, p.name)) for p in self.plugins
+        return [(component, version) for component, version, _ in self.plugin_rows(node)]
+
+    def plugin_rows(self, node: "Node") -> list[tuple[str, str, str]]:
+        """``(component, version, description)`` of each listed plugin (``_cat/plugins``, ``_nodes``)."""
+        return [(self.listed[p.name], self.plugin_version(node, p.name), p.description) for p in self.plugins
                 if p.name in self.listed]

@@ -65,4 +65,5 @@ ELASTICSEARCH = Distribution(
     listed={LTR_NAME: "ltr"},
     plugin_version=lambda node, _name: f"{o19s_release(node.version)}-es{node.version}",
     headers={"X-Elastic-Product": "Elasticsearch"},
+    roles=("data", "ingest", "master"),
 )

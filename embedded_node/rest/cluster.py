@@ -179,7 +179,6 @@ def nodes_info(req: RestRequest) -> RestResponse:
     node = req.node
     name = f"mmltr-embedded-{node.node_id[:7]}"
     return ok({"_nodes": {"total": 1, "successful": 1, "failed": 0}, "cluster_name": "mmltr-embedded",
-               "nodes": {node.node_id: {"name": name, "version": node.version, "roles": ["data", "ingest",
-                                                                                        "cluster_manager"],
-                                        "plugins": [{"name": c, "version": node.version + ".0", "description": d}
-                                                    for c, d in node.plugins.descriptions]}}})
+               "nodes": {node.node_id: {"name": name, "version": node.version, "roles": list(node.profile.roles),
+                                        "plugins": [{"name": c, "version": v, "description": d}
+                                                    for c, v, d in node.profile.plugin_rows(node)]}}})

@@ -120,3 +120,16 @@ def test_elasticsearch_py_bulk_and_msearch_send_vendor_ndjson(es_http: Elasticse
     assert (ok, failed) == (5, [])
     found = es_http.msearch(body=[{"index": "b"}, {"query": {"range": {"n": {"gte": 3}}}}])
     assert found["responses"][0]["hits"]["total"]["value"] == 2
+
+
+def test_nodes_info_lists_the_plugins_each_engine_lists(es_inproc: Any, tmp_path: Path) -> None:
+    es_node = next(iter(es_inproc.nodes.info()["nodes"].values()))
+    assert [p["name"] for p in es_node["plugins"]] == ["ltr"] and "master" in es_node["roles"]
+    assert es_node["plugins"][0]["version"] == "1.5.10-es8.17.2"
+    opensearch = make_client(None, tmp_path / "os")
+    try:
+        os_node = next(iter(opensearch.nodes.info()["nodes"].values()))
+    finally:
+        opensearch.close()
+    assert [p["name"] for p in os_node["plugins"]] == ["opensearch-knn", "opensearch-ltr"]
+    assert {p["version"] for p in os_node["plugins"]} == {"2.19.0.0"} and "cluster_manager" in os_node["roles"]

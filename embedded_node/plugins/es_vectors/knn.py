@@ -11,7 +11,9 @@ The top-level section (one object or a list) is rewritten into the query, as Ela
 section are combined as a disjunction whose scores add up: ``bool.should [query, knn...]``.
 
 OpenSearch's syntax (``{"knn": {"<field>": {"vector": [...], "k": 10}}}``) is refused as Elasticsearch refuses
-it: ``[knn] unknown field [<field>]``.
+it: ``[knn] unknown field [<field>]``. Per emulated version: the ``knn`` query exists from 8.12 and takes ``k``
+from 8.15 (elastic/elasticsearch#108473); before, they are refused as those versions refuse them. The top-level
+section (with ``k``) exists in every 8.x.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 MAX_CANDIDATES = 10_000
 _QUERY_KEYS = {"field", "query_vector", "k", "num_candidates", "filter", "similarity", "boost", "_name"}
 _SECTION_KEYS = _QUERY_KEYS | {"query_vector_builder", "inner_hits", "rescore_vector"}
+_FROM_SECTION = "_knn_section"  # marks the query a top-level section was rewritten into (not version-gated)
+QUERY_SINCE, QUERY_K_SINCE = (8, 12, 0), (8, 15, 0)
 
 
 def x_content(reason: str) -> errors.EngineError:
@@ -50,11 +54,19 @@ class EsKnnQuery(Query):
     similarity: float | None = None
     boost: float = 1.0
     name: str | None = None
+    from_query: bool = True  # written as a knn query (not rewritten from the top-level section)
+    explicit_k: bool = False
 
     def children(self) -> list[Query]:
         return [self.filter] if self.filter is not None else []
 
     def create_weight(self, ctx: Any, boost: float = 1.0, needs_scores: bool = True) -> Weight:
+        if self.from_query:
+            version = _version(getattr(ctx.node, "version", ""))
+            if version < QUERY_SINCE:
+                raise errors.parsing("unknown query [knn]")
+            if self.explicit_k and version < QUERY_K_SINCE:
+                raise x_content("[knn] unknown field [k]")
         mapper = ctx.field(self.field)
         if mapper is None:
             return MatchNoneWeight(self)
@@ -139,6 +151,11 @@ class EsKnnWeight(Weight):
                                              f"{self.similarity}), times boost {float(self.boost)}")
 
 
+def _version(text: str) -> tuple[int, int, int]:
+    parts = [int("".join(c for c in p if c.isdigit()) or 0) for p in str(text).split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
+
+
 def _vector(spec: dict[str, Any], where: str) -> tuple[float, ...]:
     if "query_vector_builder" in spec:
         raise errors.illegal_argument(f"[{where}] [query_vector_builder] needs an inference model, which the "
@@ -181,7 +198,7 @@ def parse_knn_query(body: Any, parser: "DslParser") -> Query:
     """The ``knn`` query (Elasticsearch >= 8.12): ``{"field", "query_vector", "k", "num_candidates", ...}``."""
     if not isinstance(body, dict):
         raise errors.parsing("[knn] query malformed, no start_object after query name")
-    unknown = [key for key in body if key not in _QUERY_KEYS | {"query_vector_builder"}]
+    unknown = [key for key in body if key not in _QUERY_KEYS | {"query_vector_builder", _FROM_SECTION}]
     if unknown:
         raise x_content(f"[knn] unknown field [{unknown[0]}]")
     field = body.get("field")
@@ -192,7 +209,9 @@ def parse_knn_query(body: Any, parser: "DslParser") -> Query:
     filter_query = _filter(body.get("filter"), parser)
     similarity = as_float(body["similarity"], "knn", "similarity") if body.get("similarity") is not None else None
     boost = as_float(body.get("boost", 1.0), "knn", "boost")
-    return EsKnnQuery(field, vector, k, filter_query, similarity, boost, body.get("_name"))
+    from_query = not body.get(_FROM_SECTION)
+    return EsKnnQuery(field, vector, k, filter_query, similarity, boost, body.get("_name"), from_query,
+                      explicit_k="k" in body)
 
 
 def _filter(value: Any, parser: "DslParser") -> Query | None:
@@ -220,7 +239,7 @@ def knn_section(value: Any, body: dict[str, Any]) -> dict[str, Any]:
                 raise errors.illegal_argument(f"[knn] [{unsupported}] is not supported by the embedded node")
         _vector(spec, "knn")
         k, candidates = _k_and_candidates(spec, size if isinstance(size, int) and size > 0 else 10)
-        clauses.append({"knn": {**spec, "k": k, "num_candidates": candidates}})
+        clauses.append({"knn": {**spec, "k": k, "num_candidates": candidates, _FROM_SECTION: True}})
     if "query" in body:
         return {"bool": {"should": [body["query"], *clauses]}}
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses}}

@@ -132,3 +132,24 @@ def test_scripts_outside_the_subset_or_invalid_fail_clearly(es: Any, source: str
     with pytest.raises(Exception) as failed:
         _script(es, source, query=query)
     assert failed.value.status_code == 400 and fragment in str(failed.value.info)
+
+
+@pytest.mark.parametrize("version, body, fragment", [
+    ("8.11.4", {"query": {"knn": {"field": "v", "query_vector": [1.0, 0.0], "num_candidates": 5}}},
+     "unknown query [knn]"),
+    ("8.14.3", {"query": {"knn": {"field": "v", "query_vector": [1.0, 0.0], "k": 1, "num_candidates": 5}}},
+     "[knn] unknown field [k]"),
+])
+def test_older_versions_refuse_the_knn_query_or_its_k(tmp_path: Path, version: str, body: dict,
+                                                       fragment: str) -> None:
+    client = make_client(None, tmp_path / "node", node_options={"distribution": "elasticsearch", "version": version})
+    try:
+        client.indices.create(index="i", body={"mappings": {"properties": {"v": {"type": "dense_vector", "dims": 2}}}})
+        client.index(index="i", id="1", body={"v": [1, 0]}, refresh=True)
+        with pytest.raises(Exception) as refused:
+            client.search(index="i", body=body)
+        assert refused.value.status_code == 400 and fragment in str(refused.value.info)
+        section = {"knn": {"field": "v", "query_vector": [1.0, 0.0], "k": 1, "num_candidates": 5}}
+        assert client.search(index="i", body=section)["hits"]["total"]["value"] == 1  # the section is in all 8.x
+    finally:
+        client.close()

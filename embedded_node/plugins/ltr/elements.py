@@ -8,6 +8,8 @@ the plugin's field order so GET returns a normalised form.
 """
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,10 @@ from ...errors import EngineError, illegal_argument, parsing
 FEATURE, FEATURESET, MODEL = "feature", "featureset", "model"
 TYPES = (FEATURE, FEATURESET, MODEL)
 MAX_FEATURES = 10000  # StoredFeatureSet.MAX_FEATURES
+#: A feature template's size bound (OpenSearch's default ``script.max_size_in_bytes`` for stored scripts; the
+#: node setting of that name, in MMLTR_NODE_SETTINGS, changes it): a stored template is compiled and rendered
+#: on every search that uses it.
+MAX_TEMPLATE_BYTES = 65_535
 LANGUAGES = ("mustache", "derived_expression", "script_feature")
 
 
@@ -118,7 +124,22 @@ def parse_feature(body: Any, url_name: str | None = None) -> StoredFeature:
     template = body["template"]
     if not isinstance(template, (dict, str)):
         raise parsing("[feature] failed to parse field [template]: expected an object or a string")
+    size = len((template if isinstance(template, str) else json.dumps(template, separators=(",", ":")))
+               .encode("utf-8"))
+    limit = _template_limit()
+    if size > limit:
+        raise illegal_argument(f"the template of feature [{name}] is {size} bytes, more than the {limit} allowed "
+                               "(script.max_size_in_bytes, as for stored scripts); move large constants into params")
     return StoredFeature(name, list(params), language, template)
+
+
+def _template_limit() -> int:
+    """``script.max_size_in_bytes`` from the node settings in ``MMLTR_NODE_SETTINGS``, else the default."""
+    try:
+        value = json.loads(os.environ.get("MMLTR_NODE_SETTINGS") or "{}").get("script.max_size_in_bytes")
+        return int(value) if value is not None and int(value) > 0 else MAX_TEMPLATE_BYTES
+    except (ValueError, TypeError, AttributeError):
+        return MAX_TEMPLATE_BYTES
 
 
 def parse_features(items: Any, what: str) -> list[StoredFeature]:

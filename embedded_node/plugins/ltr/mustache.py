@@ -38,6 +38,25 @@ class MustacheError(ValueError):
     """A template that mustache.java would refuse to compile or render."""
 
 
+#: Characters one rendering may produce. A section repeats its body per list item, so a small stored template
+#: and a long list param could otherwise render gigabytes; far above any real feature query (a 384-float
+#: vector renders to ~8 KB).
+MAX_RENDERED_CHARS = 4 * 1024 * 1024
+
+
+class _Output(list):
+    """The rendered pieces, refusing to grow past :data:`MAX_RENDERED_CHARS`."""
+
+    size = 0
+
+    def append(self, piece: str) -> None:  # type: ignore[override]
+        self.size += len(piece)
+        if self.size > MAX_RENDERED_CHARS:
+            raise MustacheError(f"the template renders to more than {MAX_RENDERED_CHARS} characters with these "
+                                "params: a list param repeats a section too often; send fewer items")
+        super().append(piece)
+
+
 @dataclass
 class Var:
     name: str
@@ -63,7 +82,7 @@ class Template:
         self.nodes = _parse(source)
 
     def render(self, params: dict[str, Any]) -> str:
-        out: list[str] = []
+        out: list[str] = _Output()
         _render(self.nodes, [params], out)
         return "".join(out)
 

@@ -22,6 +22,7 @@ from embedded_node.rest.server import RemoteBindRefused, check_bind_host, make_s
 from embedded_node.rest.transport import EmbeddedConnection
 
 from .credentials import Credentials, client_options, load_credentials, redact_url, with_url_credentials
+from .retry_transport import BackoffTransport
 from .serializer import OrjsonSerializer
 
 __all__ = ["DEFAULT_DATA_DIR", "PASSWORD_ENV", "DataDirLocked", "DistributionMismatch", "RemoteBindRefused",
@@ -32,9 +33,14 @@ log = logging.getLogger(__name__)
 
 
 #: opensearch-py's own retry settings (its transport retries; no loop of ours): a 502/503/504, a dropped
-#: connection or a timeout is retried up to ``max_retries`` times. 429 is not here: it asks the client to back
-#: off, which ``streaming_bulk`` does for bulk items (exponential ``initial_backoff``); elsewhere it is an error.
-RETRY_OPTIONS: dict[str, Any] = {"max_retries": 3, "retry_on_status": (502, 503, 504), "retry_on_timeout": True}
+#: connection or a timeout is retried up to ``max_retries`` times, waiting ``retry_backoff * 2**n`` seconds
+#: before the n-th retry (:class:`.retry_transport.BackoffTransport`). 429 is not here: it asks the client to
+#: back off, which ``streaming_bulk`` does for bulk items (exponential ``initial_backoff``); elsewhere it is an
+#: error.
+RETRY_OPTIONS: dict[str, Any] = {"max_retries": 3, "retry_on_status": (502, 503, 504), "retry_on_timeout": True,
+                                 "transport_class": BackoffTransport}
+#: The embedded node only fails on purpose (injected faults): shorter pauses keep those tests fast.
+EMBEDDED_RETRY_BACKOFF = 0.05
 
 
 def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | None = None, *,
@@ -57,6 +63,8 @@ def make_client(cluster: str | None = None, data_dir: str | os.PathLike[str] | N
         return OpenSearch(hosts=[url], **options)
     path = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     kwargs.setdefault("connection_class", EmbeddedConnection)  # tests wrap it to inject faults
+    if kwargs["transport_class"] is BackoffTransport:
+        kwargs.setdefault("retry_backoff", EMBEDDED_RETRY_BACKOFF)
     return OpenSearch(hosts=[{"host": "embedded", "port": 9200}], data_dir=str(path), **kwargs)
 
 

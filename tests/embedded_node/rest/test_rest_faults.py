@@ -15,6 +15,7 @@ from opensearchpy import OpenSearch, TransportError
 from embedded_node.node import open_node, release_node
 from embedded_node.rest.faults import ENV, FaultInjector, FaultPlan
 from embedded_node.rest.server import make_server
+from plugin_integration import retry_transport
 from plugin_integration.client import RETRY_OPTIONS, make_client
 
 
@@ -155,3 +156,18 @@ def test_over_http_a_drop_closes_the_socket_and_the_client_retries(tmp_path: Pat
         server.shutdown()
         server.server_close()
         release_node(node)
+
+
+def test_the_transport_waits_longer_before_each_retry(faulty: tuple[OpenSearch, FaultInjector],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    client, injector = faulty
+    waits: list[float] = []
+    monkeypatch.setattr(retry_transport.time, "sleep", waits.append)
+    injector.set_plan(FaultPlan.parse({"rules": [{"path": "/t/_count", "503": 1.0}]}))
+    with pytest.raises(TransportError):
+        client.count(index="t")
+    backoff = client.transport.retry_backoff
+    assert waits == [backoff, 2 * backoff, 4 * backoff]  # before retries 1..3; none after the last failure
+    injector.set_plan(FaultPlan.parse({"rules": [{"path": "/t/_count", "503": 1.0, "max_faults": 1}]}))
+    assert client.count(index="t")["count"] == 0
+    assert waits[3:] == [backoff]  # a new request starts from the first pause again

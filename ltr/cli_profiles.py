@@ -69,6 +69,8 @@ def profiles() -> None:
               help="Also write profiles and CF item vectors to the cluster.")
 @click.option("--users-index", default="users", show_default=True)
 @click.option("--items-alias", default="items", show_default=True)
+@click.option("--dry-run", is_flag=True,
+              help="Build and report what would be written; write no file and nothing to the cluster.")
 @click.option("--evaluate", is_flag=True,
               help="Report recall@10 of CF vs popularity on held-out interactions.")
 @log_options
@@ -77,7 +79,7 @@ def profiles() -> None:
 def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | None, factors: int, method: str,
           iterations: int, half_life_days: float, catalog: Path | None, images_dir: Path | None,
           text_field: str, image_field: str, use_cluster: bool, users_index: str, items_alias: str,
-          evaluate: bool, **options: Any) -> None:
+          evaluate: bool, dry_run: bool, **options: Any) -> None:
     """Build user profiles and CF item vectors from the interactions in LOG."""
     click_log, joined, _, report = load_log(log_path, options)
     events, events_report = UserItemEvents.from_log(click_log, joined)
@@ -98,6 +100,15 @@ def build(obj: Any, /, log_path: Path, output: Path, item_vectors_out: Path | No
     report = report.merge(build_report)
 
     item_vectors_out = item_vectors_out or output.with_name(output.stem + ".items.parquet")
+    if dry_run:  # everything above only read (the log, the catalogue or the items index)
+        render_report(report, str(log_path))
+        where = f" and the '{users_index}' index" if client is not None else ""
+        onto = f" and onto the documents of '{items_alias}'" if client is not None else ""
+        console.print(f"dry run, nothing written: would write {len(user_profiles):,} profiles to {output}{where}; "
+                      f"{len(item_vectors.item_ids):,} CF item vectors ({item_vectors.dim} dims) to "
+                      f"{item_vectors_out}{onto}")
+        finish(report, options["rejects"], output.with_name(output.name + ".rejects.jsonl"))
+        return
     write_profiles(output, user_profiles)
     write_item_vectors(item_vectors_out, item_vectors)
     render_report(report, str(log_path))

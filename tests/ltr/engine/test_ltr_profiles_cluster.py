@@ -72,3 +72,20 @@ def test_profiles_build_reads_item_metadata_from_the_index(inproc_client, tmp_pa
     sim = simulate_clicks(ClickSimulation(n_searches=2_000, n_users=100, seed=7))
     _items_index(inproc_client, sim.catalog)
     _check(inproc_client, _build(tmp_path), tmp_path)
+
+
+def test_profiles_build_dry_run_writes_no_file_and_nothing_to_the_cluster(inproc_client, tmp_path):
+    sim = simulate_clicks(ClickSimulation(n_searches=2_000, n_users=100, seed=7))
+    _items_index(inproc_client, sim.catalog)
+    catalog = tmp_path / "catalog.parquet"
+    sim.catalog.drop(columns=["genre"]).to_parquet(catalog)
+    log = tmp_path / "log.jsonl"
+    write_jsonl(sim, str(log))
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "node"), "profiles", "build", str(log),
+                                       "-o", str(tmp_path / "profiles.parquet"), "--factors", str(FACTORS),
+                                       "--catalog", str(catalog), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run, nothing written: would write" in result.output and "'users' index" in result.output
+    assert not (tmp_path / "profiles.parquet").exists() and not (tmp_path / "profiles.items.parquet").exists()
+    assert not inproc_client.indices.exists(index="users")
+    assert "cf_vector" not in inproc_client.get(index="items", id=sim.catalog["id"][0])["_source"]

@@ -143,7 +143,7 @@ def test_over_http_a_drop_closes_the_socket_and_the_client_retries(tmp_path: Pat
     server = make_server(node, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    client = make_client(f"http://127.0.0.1:{server.server_address[1]}")
+    client = make_client(f"http://127.0.0.1:{server.server_address[1]}", retry_backoff=0.01)
     try:
         assert client.info()["version"]["distribution"] == "opensearch"  # third try, after two drops
         injector = node.plugins.rest_controller

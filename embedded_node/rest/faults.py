@@ -187,7 +187,7 @@ class FaultInjector:
     def _bulk_with_item_faults(self, node: Any, method: str, path: str, params: dict[str, Any] | None,
                                body: bytes, rule: FaultRule) -> RestResponse:
         """Cut the failed items out, let the node run the rest, splice error items in at their places."""
-        operations = _split_bulk(body)
+        operations = split_bulk(body)
         if operations is None:  # malformed: the node gives its own answer
             return self.router.dispatch(node, method, path, params, body)
         with self._lock:
@@ -219,7 +219,7 @@ class FaultInjector:
         return RestResponse(200, {"took": took, "errors": True, "items": items})
 
 
-def _split_bulk(body: bytes) -> list[tuple[str, dict[str, Any], list[bytes]]] | None:
+def split_bulk(body: bytes) -> list[tuple[str, dict[str, Any], list[bytes]]] | None:
     """The operations of an NDJSON bulk body: (action, metadata, its raw lines), or None when malformed."""
     lines = [line for line in body.split(b"\n") if line.strip()]
     operations: list[tuple[str, dict[str, Any], list[bytes]]] = []

@@ -31,6 +31,7 @@ from typing import Any, Collection, Mapping
 from opensearchpy import OpenSearch
 
 from embedded_node.errors import EngineError
+from embedded_node.rest.faults import split_bulk
 from embedded_node.rest.transport import EmbeddedConnection
 
 # The exception types OpenSearch reports for these statuses (OpenSearch drops Elasticsearch's ``es_`` prefix).
@@ -208,7 +209,7 @@ class FaultyEmbeddedConnection(EmbeddedConnection):
     ) -> Any:
         """Forward the operations that are not failed this time; splice error items in at their places."""
         data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-        operations = _split_bulk(data)
+        operations = split_bulk(data)
         if operations is None:  # malformed (or compressed): the node gives its own answer, no faults injected
             return super().perform_request(method, url, params, body, timeout, ignore, headers)
         injected: dict[int, dict[str, Any]] = {}
@@ -240,25 +241,6 @@ class FaultyEmbeddedConnection(EmbeddedConnection):
         items = [injected[i] if i in injected else next(answers) for i in range(len(operations))]
         merged = {"took": took, "errors": True, "items": items}
         return 200, {"content-type": "application/json"}, json.dumps(merged)
-
-
-def _split_bulk(body: bytes) -> list[tuple[str, dict[str, Any], list[bytes]]] | None:
-    """The operations of an NDJSON bulk body: (action, metadata, its raw lines), or None when malformed."""
-    lines = [line for line in body.split(b"\n") if line.strip()]
-    operations: list[tuple[str, dict[str, Any], list[bytes]]] = []
-    i = 0
-    while i < len(lines):
-        try:
-            action = json.loads(lines[i])
-            ((kind, meta),) = action.items()
-        except (ValueError, AttributeError):
-            return None
-        width = 1 if kind == "delete" else 2
-        if not isinstance(meta, dict) or i + width > len(lines):
-            return None
-        operations.append((kind, meta, lines[i : i + width]))
-        i += width
-    return operations
 
 
 def faulty_client(data_dir: str | Path, faults: Faults, **kwargs: Any) -> OpenSearch:

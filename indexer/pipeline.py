@@ -238,8 +238,10 @@ def _mapping_options(
 ) -> MappingOptions:
     vec = options.vectors
     query = image_encoder.query_encoder() if image_encoder is not None else None
+    # absolute paths: readers of the meta (mmltr inspect serving the images) run from other folders
     info: dict[str, Any] = {
-        "catalog": str(catalog),
+        "catalog": str(Path(catalog).resolve()),
+        **({"images_dir": str(Path(options.images_dir).resolve())} if options.images_dir is not None else {}),
         "text_fields": list(options.text_fields),
         "text_encoder": text_encoder.name if text_encoder else None,
         "image_encoder": image_encoder.name if image_encoder else None,

@@ -239,6 +239,9 @@ def test_a_reload_carries_cf_vectors_over_from_the_live_version(
         client, smaller, text_encoder=text_encoder, options=options, on_reject=rejects.append
     )
     carried = report.carried
+    meta = _mappings(client, "items-v2")["_meta"]["mmltr"]  # where the images are, for mmltr inspect
+    assert meta["images_dir"] == str(Path(synthetic_dir.images_dir).resolve())
+    assert meta["catalog"] == str(smaller.resolve()) and "images_dir" not in _mappings(client, "items-v1")["_meta"]["mmltr"]
     assert (carried.source, carried.fields) == ("items-v1", ("cf_vector",))
     assert (carried.copied, carried.dropped) == (7, 3)
     assert report.index == "items-v2" and report.swapped

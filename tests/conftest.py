@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -23,8 +22,7 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 from opensearchpy import OpenSearch  # noqa: E402
 
 from plugin_integration.client import make_client  # noqa: E402
-from embedded_node.node import open_node, release_node  # noqa: E402
-from embedded_node.rest.server import make_server  # noqa: E402
+from support.served_node import served_node  # noqa: E402
 
 
 # Property tests draw the same examples on every run (a CI failure reproduces); HYPOTHESIS_PROFILE=explore
@@ -35,18 +33,12 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _http_client(data_dir: str) -> Iterator[OpenSearch]:
-    node = open_node(data_dir)
-    server = make_server(node, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    client = OpenSearch(hosts=[f"http://127.0.0.1:{server.server_address[1]}"], timeout=30)
-    try:
-        yield client
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
-        release_node(node)
+    with served_node(data_dir) as url:
+        client = OpenSearch(hosts=[url], timeout=30)
+        try:
+            yield client
+        finally:
+            client.close()
 
 
 REAL_CLUSTER = os.environ.get("MMLTR_TEST_CLUSTER")

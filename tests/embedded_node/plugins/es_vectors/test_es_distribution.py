@@ -5,35 +5,27 @@ HTTP server (it refuses a server without ``X-Elastic-Product: Elasticsearch``).
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from elasticsearch import BadRequestError, Elasticsearch, helpers
 
-from embedded_node.node import open_node, release_node
-from embedded_node.rest.server import make_server
 from plugin_integration.client import make_client
 from plugin_integration.cluster_info import detect
+from support.served_node import served_node
 
 ES = {"distribution": "elasticsearch"}
 
 
 @pytest.fixture
 def es_http(tmp_path: Path) -> Iterator[Elasticsearch]:
-    node = open_node(str(tmp_path / "node"), **ES)
-    server = make_server(node, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    client = Elasticsearch(f"http://127.0.0.1:{server.server_address[1]}", request_timeout=30)
-    try:
-        yield client
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
-        release_node(node)
+    with served_node(str(tmp_path / "node"), **ES) as url:
+        client = Elasticsearch(url, request_timeout=30)
+        try:
+            yield client
+        finally:
+            client.close()
 
 
 @pytest.fixture
